@@ -1,0 +1,137 @@
+/* pthread_create: a region from the cache (or a new mapping), then the raw
+ * clone system call through the arch trampoline.
+ *
+ * Who owns what while a thread is being created: the creator owns the
+ * region until clone succeeds; from then on the new thread does (see
+ * internal.h).  All signals are blocked across clone, so no handler runs
+ * in the child before it has restored the creator's mask, and none runs
+ * in the creator while the list holds a thread that has no tid yet. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "internal.h"
+
+static const unsigned long clone_flags =
+	CLONE_VM		/* share the address space */
+	| CLONE_FS		/* cwd, root, umask */
+	| CLONE_FILES		/* the file descriptor table */
+	| CLONE_SIGHAND		/* signal handlers */
+	| CLONE_THREAD		/* same thread group: same pid, one process */
+	| CLONE_SYSVSEM		/* System V semaphore undo lists */
+	| CLONE_SETTLS		/* the thread pointer of the new TCB */
+	| CLONE_PARENT_SETTID	/* tid written before clone returns */
+	| CLONE_CHILD_CLEARTID;	/* tid zeroed and futex-woken at exit: join */
+
+enum { GO, WAIT, ABORT };	/* ct_thread.startup */
+
+static void set_mask(const sigset_t *set, sigset_t *old)
+{
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, _NSIG / 8);
+}
+
+static int start(void *arg)
+{
+	struct ct_thread *t = arg;
+	ct_self_desc = t;
+	if (unlikely(t->startup != GO)) {
+		/* The creator applies scheduling attributes first. */
+		while (t->startup == WAIT)
+			ct_futex_wait(&t->startup, WAIT, CLOCK_MONOTONIC, NULL, false);
+		if (t->startup == ABORT)
+			return 0;	/* exits; the creator reaps us */
+	}
+	ct_glibc_thread_start(t);
+	set_mask(&t->sigmask, NULL);
+	ct_thread_exit(t, t->start(t->arg));
+}
+
+static bool round_page(size_t v, size_t *out)
+{
+	size_t page = ct_glibc.page_size;
+	if (__builtin_add_overflow(v, page - 1, out))
+		return false;
+	*out &= ~(page - 1);
+	return true;
+}
+
+/* Scheduling attributes, applied by the creator to the new tid. */
+static int apply_sched(struct ct_thread *t, const struct ct_attr *a)
+{
+	pid_t tid = atomic_load(t->tid);
+	if (a->inherit == PTHREAD_EXPLICIT_SCHED &&
+	    syscall(SYS_sched_setscheduler, tid, a->policy, &a->param))
+		return errno;
+	if (a->ext && a->ext->cpuset &&
+	    syscall(SYS_sched_setaffinity, tid, a->ext->cpusetsize, a->ext->cpuset))
+		return errno;
+	return 0;
+}
+
+int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp,
+		   void *(*fn)(void *), void *restrict arg)
+{
+	struct ct_thread *t;
+	ct_self();	/* initialises the library if a constructor calls us first */
+	struct ct_attr def;
+	int err = ct_attr_get_default(&def);
+	if (err)
+		return EAGAIN;
+	const struct ct_attr *a = attrp ? CT_ATTR(attrp) : &def;
+	size_t stack = 0, guard = 0;
+	if (!a->have_stack &&
+	    (!round_page(a->stack_size ? a->stack_size : def.stack_size, &stack) ||
+	     !round_page(a->guard_size > CT_ARCH_MIN_GUARD ? a->guard_size
+			 : CT_ARCH_MIN_GUARD, &guard))) {
+		err = EINVAL;	/* absurd sizes must not wrap to small ones */
+		goto out;
+	}
+	ct_glibc_go_multithreaded();
+	err = ct_region_get(&t, stack, guard);
+	if (err)
+		goto out;
+	if (a->have_stack) {
+		t->stack = a->stack_addr;
+		t->stack_avail = a->stack_size;
+	}
+	t->start = fn;
+	t->arg = arg;
+	t->detach_state = a->detach == PTHREAD_CREATE_DETACHED ? CT_DETACHED : 0;
+	t->sched_explicit = a->inherit == PTHREAD_EXPLICIT_SCHED ||
+			    (a->ext && a->ext->cpuset);
+	t->startup = t->sched_explicit ? WAIT : GO;
+
+	sigset_t all, old;
+	sigfillset(&all);
+	set_mask(&all, &old);
+	t->sigmask = a->ext && a->ext->have_sigmask ? a->ext->sigmask : old;
+	*res = t->handle;	/* visible to the new thread from its start */
+	ct_list_add(t);
+	atomic_fetch_add(&ct_live_threads, 1);
+
+	long r = ct_clone(start, (char *)t->stack + t->stack_avail, clone_flags,
+			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
+			  (int *)t->tid);
+	err = r < 0 ? EAGAIN : 0;
+	if (!err && t->sched_explicit) {
+		err = apply_sched(t, a);
+		t->startup = err ? ABORT : GO;
+		ct_futex_wake(&t->startup, 1, false);
+		if (err) {	/* the child exits without running fn */
+			int tid;
+			while ((tid = atomic_load(t->tid)))
+				ct_futex_wait(t->tid, tid, CLOCK_MONOTONIC, NULL, true);
+		}
+	}
+	if (err) {
+		atomic_fetch_sub(&ct_live_threads, 1);
+		ct_list_del(t);
+		ct_region_put(t);
+	}
+	set_mask(&old, NULL);
+out:
+	ct_attr_free(&def);
+	return err;
+}

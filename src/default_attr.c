@@ -1,0 +1,58 @@
+/* The attributes pthread_create uses without an attribute object:
+ * pthread_setattr_default_np / pthread_getattr_default_np. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sys/resource.h>
+#include "internal.h"
+
+static ct_lock_t lock;
+static struct ct_attr def;
+
+/* glibc's choice: RLIMIT_STACK's soft limit at start-up, the arch default
+ * when that is unlimited, never below PTHREAD_STACK_MIN. */
+void ct_attr_init_default(void)
+{
+	struct rlimit rl;
+	size_t page = ct_glibc.page_size, size;
+	if (getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		size = CT_ARCH_STACK_DEFAULT;
+	else if (rl.rlim_cur < (rlim_t)PTHREAD_STACK_MIN)
+		size = (size_t)PTHREAD_STACK_MIN;
+	else
+		size = rl.rlim_cur;
+	pthread_attr_init((pthread_attr_t *)&def);
+	def.stack_size = (size + page - 1) & ~(page - 1);
+}
+
+int ct_attr_get_default(struct ct_attr *out)
+{
+	ct_lock(&lock);
+	int err = ct_attr_copy(out, &def);
+	ct_unlock(&lock);
+	return err;
+}
+
+int pthread_getattr_default_np(pthread_attr_t *attr)
+{
+	return ct_attr_get_default(CT_ATTR(attr));
+}
+
+int pthread_setattr_default_np(const pthread_attr_t *attr)
+{
+	const struct ct_attr *a = CT_ATTR(attr);
+	if (a->have_stack || (a->stack_size && a->stack_size < (size_t)PTHREAD_STACK_MIN))
+		return EINVAL;
+	struct ct_attr copy;
+	int err = ct_attr_copy(&copy, a);
+	if (err)
+		return err;
+	ct_lock(&lock);
+	if (!copy.stack_size)	/* 0 keeps the current default */
+		copy.stack_size = def.stack_size;
+	struct ct_attr old = def;
+	def = copy;
+	ct_unlock(&lock);
+	ct_attr_free(&old);
+	return 0;
+}

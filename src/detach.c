@@ -1,0 +1,19 @@
+#include <errno.h>
+#include "internal.h"
+
+/* After this, nobody joins the thread.  If it has already passed its exit
+ * decision (CT_EXITED) it will not free its region itself: we do. */
+int pthread_detach(pthread_t th)
+{
+	struct ct_thread *t = ct_desc(th);
+	if (t->kind == CT_FOREIGN)
+		return EINVAL;
+	int s = atomic_load(&t->detach_state);
+	do {
+		if (s & (CT_DETACHED | CT_JOINING))
+			return EINVAL;
+	} while (!atomic_compare_exchange_weak(&t->detach_state, &s, s | CT_DETACHED));
+	if (s & CT_EXITED)
+		ct_reap(t);
+	return 0;
+}

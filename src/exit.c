@@ -1,0 +1,55 @@
+/* Thread exit: pthread_exit, and the return from a start routine.  The
+ * steps run in this order; each says what it protects. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "internal.h"
+
+_Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
+{
+	t->result = result;
+
+	/* 1. User code still runs here (TSD and thread_local destructors),
+	 *    with the thread fully alive: it may use every pthread call. */
+	ct_key_run_destructors(t);
+	ct_glibc_thread_exit(t);
+
+	/* 2. The last thread ends the process as if by exit(0), running
+	 *    atexit handlers and flushing stdio. */
+	if (t->kind != CT_FOREIGN &&
+	    atomic_fetch_sub(&ct_live_threads, 1) == 1)
+		exit(0);
+
+	/* Signals stay deliverable to the end: a handler that runs after
+	 * this point still finds its stack, TLS and descriptor intact,
+	 * because nobody reuses the region before the kernel has cleared the
+	 * tid word, which happens after this thread's last instruction.
+	 *
+	 * 3. Off the thread list: a set*id broadcast or fork no longer
+	 *    counts this thread. */
+	ct_list_del(t);
+
+	/* 4. The main thread was not started with CLONE_CHILD_CLEARTID on
+	 *    our tid word: have the kernel clear and wake it, so it can be
+	 *    joined like any other. */
+	if (t->kind != CT_OURS)
+		syscall(SYS_set_tid_address, t->tid);
+
+	/* 5. The single decision of who frees the region (internal.h).  A
+	 *    detached thread puts it back now; the cache hands it out only
+	 *    after the kernel has cleared the tid below. */
+	int s = atomic_fetch_or(&t->detach_state, CT_EXITED);
+	if ((s & CT_DETACHED) && t->kind == CT_OURS)
+		ct_region_put(t);
+
+	/* 6. Only this thread ends (SYS_exit, not exit_group); the kernel
+	 *    then zeroes *t->tid and wakes the joiner. */
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
+void pthread_exit(void *result)
+{
+	ct_thread_exit(ct_self(), result);
+}

@@ -1,0 +1,69 @@
+/* fork(): glibc's fork runs the handlers registered with __register_atfork
+ * (the list pthread_atfork feeds).  Our internal locks are taken across
+ * the fork so that the child never inherits one held by a thread that
+ * does not exist there, and the child forgets the threads it lost. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "internal.h"
+
+extern hidden ct_lock_t ct_key_lock;
+extern void *__dso_handle;
+extern int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void *);
+
+/* Always taken in this order (the list lock is taken inside the cache
+ * lock nowhere, so any fixed order is deadlock-free). */
+static void prepare(void)
+{
+	ct_lock(&ct_key_lock);
+	ct_lock(&ct_list_lock);
+	ct_lock(&ct_cache_lock);
+}
+
+static void parent(void)
+{
+	ct_unlock(&ct_cache_lock);
+	ct_unlock(&ct_list_lock);
+	ct_unlock(&ct_key_lock);
+}
+
+/* A thread that did not survive the fork never exits here: its region
+ * is free.  A lost stand-in is dropped, except main's: its handle may
+ * still be compared. */
+static void lose(struct ct_thread *t)
+{
+	if (t->kind == CT_OURS) {
+		atomic_store(t->tid, 0);
+		ct_region_put(t);
+	} else if (t->kind == CT_FOREIGN) {
+		free((void *)t->handle);
+	}
+}
+
+static void child(void)
+{
+	struct ct_thread *self = ct_self_desc, *t = ct_list_head, *next;
+	ct_key_lock = ct_list_lock = ct_cache_lock = (ct_lock_t){ 0 };
+	if (t) {
+		do {
+			next = t->next;
+			if (t != self)
+				lose(t);
+		} while ((t = next) != ct_list_head);
+	}
+	ct_list_head = NULL;
+	ct_live_threads = 1;
+	if (self) {
+		/* glibc rewrote its own TCB's tid; a stand-in needs it too. */
+		atomic_store(self->tid, (int)syscall(SYS_gettid));
+		/* The kernel keeps no robust list across fork. */
+		self->robust_registered = false;
+		ct_list_add(self);
+	}
+}
+
+void ct_fork_init(void)
+{
+	__register_atfork(prepare, parent, child, &__dso_handle);
+}

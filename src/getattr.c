@@ -1,0 +1,96 @@
+/* pthread_getattr_np: the attributes a running thread actually has. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include "internal.h"
+
+extern void *__libc_stack_end;
+
+/* The initial thread's stack: the mapping holding __libc_stack_end, as
+ * large as RLIMIT_STACK allows without reaching the mapping below it. */
+static int main_stack(void **addr, size_t *size)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return errno;
+	uintptr_t from, to, last_to = 0, end = (uintptr_t)__libc_stack_end;
+	int err = ENOENT;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx", &from, &to) != 2)
+			continue;
+		if (from <= end && end < to) {
+			struct rlimit rl;
+			if (getrlimit(RLIMIT_STACK, &rl))
+				break;
+			size_t s = rl.rlim_cur;
+			if (s > to - last_to)
+				s = to - last_to;
+			s &= ~(ct_glibc.page_size - 1);
+			*addr = (void *)(to - s);
+			*size = s;
+			err = 0;
+			break;
+		}
+		last_to = to;
+	}
+	fclose(f);
+	return err;
+}
+
+static int affinity(struct ct_attr *a, pid_t tid)
+{
+	for (size_t size = sizeof(cpu_set_t); size <= 1 << 20; size *= 2) {
+		cpu_set_t *set = malloc(size);
+		if (!set)
+			return ENOMEM;
+		if (sched_getaffinity(tid, size, set) == 0) {
+			int err = pthread_attr_setaffinity_np((pthread_attr_t *)a, size, set);
+			free(set);
+			return err;
+		}
+		free(set);
+		if (errno != EINVAL)
+			return errno;
+	}
+	return EINVAL;
+}
+
+int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
+{
+	struct ct_thread *t = ct_desc(th);
+	struct ct_attr *a = CT_ATTR(attr);
+	int err = 0;
+	pthread_attr_init(attr);
+	a->detach = t->detach_state & CT_DETACHED ? PTHREAD_CREATE_DETACHED
+						  : PTHREAD_CREATE_JOINABLE;
+	if (t->kind == CT_OURS) {
+		a->stack_addr = t->stack;
+		a->stack_size = t->stack_avail;
+		a->guard_size = t->guard_size;
+	} else if (t->kind == CT_MAIN) {
+		err = main_stack(&a->stack_addr, &a->stack_size);
+		a->guard_size = 0;
+	} else {	/* glibc's own descriptor knows: guard at the low end */
+		char *pd = t->foreign_pd;
+		size_t guard = *(size_t *)(pd + ct_glibc.off_guardsize);
+		a->stack_addr = *(char **)(pd + ct_glibc.off_stackblock) + guard;
+		a->stack_size = *(size_t *)(pd + ct_glibc.off_stackblock_size) - guard;
+		a->guard_size = guard;
+	}
+	a->have_stack = true;
+	pid_t tid = atomic_load(t->tid);
+	if (!err && tid) {
+		a->policy = sched_getscheduler(tid);
+		if (a->policy < 0 || sched_getparam(tid, &a->param))
+			err = errno;
+		else
+			err = affinity(a, tid);
+	}
+	if (err)
+		pthread_attr_destroy(attr);
+	return err;
+}

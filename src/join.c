@@ -1,0 +1,68 @@
+/* pthread_join and its try/timed/clock variants: a futex wait on the tid
+ * word the kernel clears when the thread is gone (CLONE_CHILD_CLEARTID).
+ * The wait is shared (no FUTEX_PRIVATE_FLAG): the kernel's clear-tid wake
+ * is a shared wake. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include "internal.h"
+
+void ct_reap(struct ct_thread *t)
+{
+	if (t->kind == CT_OURS)
+		ct_region_put(t);
+}
+
+int ct_join(pthread_t th, void **res, clockid_t clock,
+	    const struct timespec *abstime, bool try)
+{
+	struct ct_thread *t = ct_desc(th);
+	if (abstime && (ct_check_timespec(abstime) ||
+			(clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)))
+		return EINVAL;
+	if (t == ct_self())
+		return EDEADLK;
+	if (t->kind == CT_FOREIGN)
+		return EINVAL;
+	/* Claim the thread: one joiner, and never a detached thread. */
+	int s = atomic_load(&t->detach_state);
+	do {
+		if (s & (CT_DETACHED | CT_JOINING))
+			return EINVAL;
+	} while (!atomic_compare_exchange_weak(&t->detach_state, &s, s | CT_JOINING));
+
+	int tid;
+	while ((tid = atomic_load_explicit(t->tid, memory_order_acquire))) {
+		int r = try ? EBUSY : ct_futex_wait(t->tid, tid, clock, abstime, true);
+		if (r == EBUSY || r == ETIMEDOUT) {
+			/* Unclaim; if it exited meanwhile, a later join or
+			 * detach reaps it (it saw no CT_DETACHED). */
+			atomic_fetch_and(&t->detach_state, ~CT_JOINING);
+			return r;
+		}
+	}
+	if (res)
+		*res = t->result;
+	ct_reap(t);
+	return 0;
+}
+
+int pthread_join(pthread_t th, void **res)
+{
+	return ct_join(th, res, CLOCK_REALTIME, NULL, false);
+}
+
+int pthread_tryjoin_np(pthread_t th, void **res)
+{
+	return ct_join(th, res, CLOCK_REALTIME, NULL, true);
+}
+
+int pthread_timedjoin_np(pthread_t th, void **res, const struct timespec *abstime)
+{
+	return ct_join(th, res, CLOCK_REALTIME, abstime, false);
+}
+
+int pthread_clockjoin_np(pthread_t th, void **res, clockid_t clock,
+			 const struct timespec *abstime)
+{
+	return ct_join(th, res, clock, abstime, false);
+}

@@ -1,0 +1,145 @@
+/* One mapping per thread, and the cache of them.
+ *
+ *   low                                                          high
+ *   | guard | stack ...........| slack | static TLS | TCB | ours |
+ *           ^stack             ^stack top           ^tp = handle
+ *
+ * The usable stack is exactly the (page-rounded) size asked for; static
+ * TLS, glibc's struct pthread and our descriptor come on top of it.  With
+ * a user-supplied stack the region has no guard and no stack.
+ *
+ * A region that a thread has run on is never unmapped: it goes back to
+ * the cache and keeps libc's TLS block (see glibc.c), so the cache only
+ * grows to the peak number of threads alive at once, per stack size.
+ * A cached region is handed out again only after the kernel has cleared
+ * its tid word, i.e. after the last instruction of its old thread. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "internal.h"
+
+hidden ct_lock_t ct_cache_lock;
+static struct ct_thread *cache;
+
+/* The part of the descriptor that describes the region and survives in
+ * the cache; everything else is zeroed for the next thread. */
+struct region_fields {
+	void *map;
+	size_t map_size, stack_size, guard_size;
+	bool tls_ready;
+};
+
+static void save(struct region_fields *f, const struct ct_thread *t)
+{
+	*f = (struct region_fields){ t->map, t->map_size, t->stack_size,
+				     t->guard_size, t->tls_ready };
+}
+
+/* Zero the descriptor and set what follows from the region's layout. */
+static struct ct_thread *lay_out(const struct region_fields *f)
+{
+	size_t tls_below = ct_glibc.tls_static_size - ct_glibc.pd_size;
+	size_t align = ct_glibc.tls_static_align;
+	uintptr_t stack_top = (uintptr_t)f->map + f->guard_size + f->stack_size;
+	uintptr_t pd = (stack_top + tls_below + align - 1) & ~(align - 1);
+	struct ct_thread *t = ct_desc((pthread_t)pd);
+
+	memset(t, 0, sizeof *t);
+	t->map = f->map;
+	t->map_size = f->map_size;
+	t->stack_size = f->stack_size;
+	t->guard_size = f->guard_size;
+	t->tls_ready = f->tls_ready;
+	t->handle = (pthread_t)pd;
+	t->tid = (_Atomic int *)(pd + ct_glibc.off_tid);
+	t->kind = CT_OURS;
+	t->stack = (char *)f->map + f->guard_size;
+	t->stack_avail = f->stack_size;
+	return t;
+}
+
+static int map_region(struct region_fields *f, size_t stack_size,
+		      size_t guard_size)
+{
+	size_t page = ct_glibc.page_size;
+	size_t top = ct_glibc.tls_static_size + ct_glibc.tls_static_align +
+		     ct_glibc.desc_off + sizeof(struct ct_thread);
+	size_t size = (top + page - 1) & ~(page - 1);
+
+	if (__builtin_add_overflow(size, stack_size, &size) ||
+	    __builtin_add_overflow(size, guard_size, &size))
+		return EINVAL;
+	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return EAGAIN;
+	if (guard_size && mprotect((char *)map + guard_size, size - guard_size,
+				   PROT_READ | PROT_WRITE)) {
+		munmap(map, size);
+		return EAGAIN;
+	}
+	*f = (struct region_fields){ map, size, stack_size, guard_size, false };
+	return 0;
+}
+
+/* Take a cached region of this geometry, preferring one whose old thread
+ * is fully gone; NULL if none is cached. */
+static struct ct_thread *take_cached(size_t stack_size, size_t guard_size)
+{
+	struct ct_thread **pp, **match = NULL;
+	ct_lock(&ct_cache_lock);
+	for (pp = &cache; *pp; pp = &(*pp)->cache_next) {
+		if ((*pp)->stack_size != stack_size || (*pp)->guard_size != guard_size)
+			continue;
+		if (!match)
+			match = pp;
+		if (atomic_load_explicit((*pp)->tid, memory_order_acquire) == 0) {
+			match = pp;
+			break;
+		}
+	}
+	struct ct_thread *t = match ? *match : NULL;
+	if (t)
+		*match = t->cache_next;
+	ct_unlock(&ct_cache_lock);
+	return t;
+}
+
+int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
+{
+	struct region_fields f;
+	struct ct_thread *old = take_cached(stack_size, guard_size);
+	if (old) {
+		/* A detached thread puts its region back just before it
+		 * exits: wait for the kernel's clear-tid wake. */
+		int tid;
+		while ((tid = atomic_load_explicit(old->tid, memory_order_acquire)))
+			ct_futex_wait(old->tid, tid, CLOCK_MONOTONIC, NULL, true);
+		save(&f, old);
+	} else {
+		int err = map_region(&f, stack_size, guard_size);
+		if (err)
+			return err;
+	}
+	struct ct_thread *t = lay_out(&f);
+	int err = ct_glibc_setup_tcb(t);
+	if (err) {
+		if (t->tls_ready || old) {
+			ct_region_put(t);
+		} else {
+			munmap(f.map, f.map_size);
+		}
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+void ct_region_put(struct ct_thread *t)
+{
+	ct_lock(&ct_cache_lock);
+	t->cache_next = cache;
+	cache = t;
+	ct_unlock(&ct_cache_lock);
+}

@@ -1,0 +1,13 @@
+/* The exported clonethreads_* extras. */
+#include "clonethreads.h"
+#include "internal.h"
+
+const char *clonethreads_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+int clonethreads_is_own_thread(pthread_t th)
+{
+	return ct_desc(th)->kind == CT_OURS;
+}
