@@ -99,9 +99,12 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	t->start = fn;
 	t->arg = arg;
 	t->detach_state = a->detach == PTHREAD_CREATE_DETACHED ? CT_DETACHED : 0;
-	t->sched_explicit = a->inherit == PTHREAD_EXPLICIT_SCHED ||
-			    (a->ext && a->ext->cpuset);
-	t->startup = t->sched_explicit ? WAIT : GO;
+	/* Once clone returns, a detached thread may be gone and its region
+	 * reused: after that the creator touches t only while the child is
+	 * held at startup (WAIT). */
+	bool sched = a->inherit == PTHREAD_EXPLICIT_SCHED ||
+		     (a->ext && a->ext->cpuset);
+	t->startup = sched ? WAIT : GO;
 
 	sigset_t all, old;
 	sigfillset(&all);
@@ -115,7 +118,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
 			  (int *)t->tid);
 	err = r < 0 ? EAGAIN : 0;
-	if (!err && t->sched_explicit) {
+	if (!err && sched) {
 		err = apply_sched(t, a);
 		t->startup = err ? ABORT : GO;
 		ct_futex_wake(&t->startup, 1, false);

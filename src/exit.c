@@ -3,8 +3,21 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include "internal.h"
+
+/* Idle cached regions up to this many keep their stack pages. */
+#define CT_HOT_REGIONS 8
+
+static void release_stack(struct ct_thread *t)
+{
+	uintptr_t page = ct_glibc.page_size;
+	uintptr_t low = (uintptr_t)t->stack;
+	uintptr_t here = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - page;
+	if (here > low)
+		madvise((void *)low, here - low, MADV_DONTNEED);
+}
 
 _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 {
@@ -21,29 +34,37 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	    atomic_fetch_sub(&ct_live_threads, 1) == 1)
 		exit(0);
 
+	/* 3. Regions beyond a few hot ones sit idle in the cache: give the
+	 *    stack pages this thread touched back to the kernel, below the
+	 *    frame we are running on (glibc does this at every exit; a
+	 *    sequential create/join loop then pays for it on every cycle). */
+	if (t->kind == CT_OURS && t->stack_size &&
+	    atomic_load_explicit(&ct_live_threads, memory_order_relaxed) >= CT_HOT_REGIONS)
+		release_stack(t);
+
 	/* Signals stay deliverable to the end: a handler that runs after
 	 * this point still finds its stack, TLS and descriptor intact,
 	 * because nobody reuses the region before the kernel has cleared the
 	 * tid word, which happens after this thread's last instruction.
 	 *
-	 * 3. Off the thread list: a set*id broadcast or fork no longer
+	 * 4. Off the thread list: a set*id broadcast or fork no longer
 	 *    counts this thread. */
 	ct_list_del(t);
 
-	/* 4. The main thread was not started with CLONE_CHILD_CLEARTID on
+	/* 5. The main thread was not started with CLONE_CHILD_CLEARTID on
 	 *    our tid word: have the kernel clear and wake it, so it can be
 	 *    joined like any other. */
 	if (t->kind != CT_OURS)
 		syscall(SYS_set_tid_address, t->tid);
 
-	/* 5. The single decision of who frees the region (internal.h).  A
+	/* 6. The single decision of who frees the region (internal.h).  A
 	 *    detached thread puts it back now; the cache hands it out only
 	 *    after the kernel has cleared the tid below. */
 	int s = atomic_fetch_or(&t->detach_state, CT_EXITED);
 	if ((s & CT_DETACHED) && t->kind == CT_OURS)
 		ct_region_put(t);
 
-	/* 6. Only this thread ends (SYS_exit, not exit_group); the kernel
+	/* 7. Only this thread ends (SYS_exit, not exit_group); the kernel
 	 *    then zeroes *t->tid and wakes the joiner. */
 	for (;;)
 		syscall(SYS_exit, 0);

@@ -29,6 +29,8 @@
 
 hidden struct ct_glibc ct_glibc;
 
+#define CT_LIBC_TLS_MAX 1024	/* libc's static TLS block: 144 bytes in 2.36 */
+
 /* ld.so (GLIBC_PRIVATE), as glibc's allocate_stack calls them. */
 static void *(*dl_allocate_tls)(void *tcb);
 static void (*dl_deallocate_tls)(void *tcb, bool free_tcb);
@@ -133,6 +135,8 @@ void ct_glibc_init(void)
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
 	if (!dl_iterate_phdr(find_libc_tls, NULL))
 		fail("libc's TLS block (errno) not found");
+	if (ct_glibc.libc_tls_size > CT_LIBC_TLS_MAX)
+		fail("libc's TLS block is larger than expected");
 }
 
 void ct_glibc_go_multithreaded(void)
@@ -150,32 +154,78 @@ void ct_glibc_go_multithreaded(void)
 	}
 }
 
-/* Region reuse keeps libc's own static TLS block (tcache, arena, locale
- * state): glibc 2.36 exports no way to shut a thread's tcache down, so a
- * discarded block would leak its cached chunks.  Everything else is set
- * up as for a fresh thread. */
+/* libc's own static TLS block (tcache, arena, locale state) is never
+ * thrown away: glibc 2.36 exports no way to shut a thread's tcache down,
+ * so a discarded block would leak its cached chunks.  A reused region
+ * keeps its block; an unmapped region's block goes to this pool of spares
+ * (guarded by ct_cache_lock), which fresh regions inherit.  The pool only
+ * grows to the peak number of threads alive at once. */
+struct spare {
+	struct spare *next;
+	char block[];
+};
+static struct spare *spares;
+
+static void put_spare(const char *block)
+{
+	struct spare *s = malloc(sizeof *s + ct_glibc.libc_tls_size);
+	if (!s)		/* out of memory: that block's cache is lost, no more */
+		return;
+	memcpy(s->block, block, ct_glibc.libc_tls_size);
+	ct_lock(&ct_cache_lock);
+	s->next = spares;
+	spares = s;
+	ct_unlock(&ct_cache_lock);
+}
+
+static bool take_spare(char *block)
+{
+	ct_lock(&ct_cache_lock);
+	struct spare *s = spares;
+	if (s)
+		spares = s->next;
+	ct_unlock(&ct_cache_lock);
+	if (s) {
+		memcpy(block, s->block, ct_glibc.libc_tls_size);
+		free(s);
+	}
+	return s;
+}
+
+void ct_glibc_retire_tcb(struct ct_thread *t)
+{
+	char *tp = (char *)CT_PD_TO_TP(t->handle);
+	put_spare(tp - ct_glibc.libc_tls_off);
+	dl_deallocate_tls(tp, false);	/* DTV and dynamic TLS blocks */
+}
+
+/* Everything else is set up as for a fresh glibc thread. */
 int ct_glibc_setup_tcb(struct ct_thread *t)
 {
 	void *pd = (void *)t->handle;
 	char *tp = (char *)CT_PD_TO_TP(pd), *creator = (char *)ct_get_tp();
-	char libc_block[512];
-	bool keep = t->tls_ready && ct_glibc.libc_tls_size <= sizeof libc_block;
+	char *libc_tls = tp - ct_glibc.libc_tls_off;
+	char block[CT_LIBC_TLS_MAX];
+	bool have_block;
 
 	if (t->tls_ready) {
-		if (keep)
-			memcpy(libc_block, tp - ct_glibc.libc_tls_off,
-			       ct_glibc.libc_tls_size);
+		memcpy(block, libc_tls, ct_glibc.libc_tls_size);
+		have_block = true;
 		/* Frees the DTV and the dynamic TLS blocks of the last thread. */
 		dl_deallocate_tls(tp, false);
 		t->tls_ready = false;
 		memset(pd, 0, ct_glibc.pd_size);
+	} else {
+		have_block = take_spare(block);
 	}
-	if (!dl_allocate_tls(tp))
+	if (!dl_allocate_tls(tp)) {
+		if (have_block)
+			put_spare(block);
 		return EAGAIN;
+	}
 	t->tls_ready = true;
-	if (keep)
-		memcpy(tp - ct_glibc.libc_tls_off, libc_block,
-		       ct_glibc.libc_tls_size);
+	if (have_block)
+		memcpy(libc_tls, block, ct_glibc.libc_tls_size);
 
 	/* tcbhead: self pointers (THREAD_SELF), the canary checked by
 	 * -fstack-protector code, the pointer guard that demangles function

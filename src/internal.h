@@ -32,6 +32,9 @@
 #define hidden __attribute__((visibility("hidden")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* An exported second name for a function (glibc's __pthread_* aliases). */
+#define ct_alias(name, target) \
+	__typeof(target) name __attribute__((alias(#target), copy(target)))
 
 /* ---- futex.c: every futex call of the library goes through here ---- */
 
@@ -104,11 +107,10 @@ struct ct_thread {
 	void *map;
 	size_t map_size;
 	size_t stack_size, guard_size;	/* region cache key (0, 0: user stack) */
-	struct ct_thread *cache_next;	/* region cache link */
+	struct ct_thread *cache_next, *cache_prev;	/* region cache links */
 	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
 	void *stack;			/* lowest usable stack address */
 	size_t stack_avail;		/* usable bytes above it */
-	bool sched_explicit;		/* attributes set policy/affinity */
 
 	/* Thread-specific data (key.c). */
 	bool specific_used;
@@ -145,6 +147,8 @@ hidden void ct_glibc_init(void);
 hidden void ct_glibc_go_multithreaded(void);
 /* Fill the TCB of a new thread whose static TLS area ends at tp. */
 hidden int ct_glibc_setup_tcb(struct ct_thread *t);
+/* Before a region that ran a thread is unmapped: keep libc's block. */
+hidden void ct_glibc_retire_tcb(struct ct_thread *t);
 /* Stand-in block for the main thread or a glibc-created one. */
 hidden void ct_glibc_init_standin(void *pd, int tid);
 /* In the new thread, before its start routine / at its exit. */

@@ -118,3 +118,8 @@ void ct_key_run_destructors(struct ct_thread *t)
 	memset(t->specific2, 0, sizeof t->specific2);
 	t->specific_used = false;
 }
+
+/* Names older binaries and libstdc++'s gthr layer import. */
+ct_alias(__pthread_key_create, pthread_key_create);
+ct_alias(__pthread_getspecific, pthread_getspecific);
+ct_alias(__pthread_setspecific, pthread_setspecific);

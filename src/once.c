@@ -26,3 +26,5 @@ int pthread_once(pthread_once_t *control, void (*init)(void))
 		ct_futex_wait(c, WAITING, CLOCK_MONOTONIC, NULL, false);
 	}
 }
+
+ct_alias(__pthread_once, pthread_once);

@@ -8,19 +8,34 @@
  * TLS, glibc's struct pthread and our descriptor come on top of it.  With
  * a user-supplied stack the region has no guard and no stack.
  *
- * A region that a thread has run on is never unmapped: it goes back to
- * the cache and keeps libc's TLS block (see glibc.c), so the cache only
- * grows to the peak number of threads alive at once, per stack size.
- * A cached region is handed out again only after the kernel has cleared
- * its tid word, i.e. after the last instruction of its old thread. */
+ * An exited thread's region goes back to the cache; idle regions beyond
+ * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
+ * first, after glibc.c has kept their libc TLS block.  A cached region is
+ * handed out again, or unmapped, only after the kernel has cleared its
+ * tid word, i.e. after the last instruction of its old thread. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "internal.h"
 
+#define CT_CACHE_MAX (40UL << 20)
+
 hidden ct_lock_t ct_cache_lock;
-static struct ct_thread *cache;
+static struct ct_thread cache = { .cache_next = &cache, .cache_prev = &cache };
+static size_t cache_bytes;	/* map_size of every cached region */
+
+static void unlink_cached(struct ct_thread *t)
+{
+	t->cache_prev->cache_next = t->cache_next;
+	t->cache_next->cache_prev = t->cache_prev;
+	cache_bytes -= t->map_size;
+}
+
+static bool gone(struct ct_thread *t)
+{
+	return atomic_load_explicit(t->tid, memory_order_acquire) == 0;
+}
 
 /* The part of the descriptor that describes the region and survives in
  * the cache; everything else is zeroed for the next thread. */
@@ -83,27 +98,26 @@ static int map_region(struct region_fields *f, size_t stack_size,
 	return 0;
 }
 
-/* Take a cached region of this geometry, preferring one whose old thread
- * is fully gone; NULL if none is cached. */
+/* Take a cached region of this geometry, the most recently used one
+ * whose old thread is fully gone if there is one; NULL if none. */
 static struct ct_thread *take_cached(size_t stack_size, size_t guard_size)
 {
-	struct ct_thread **pp, **match = NULL;
+	struct ct_thread *t, *match = NULL;
 	ct_lock(&ct_cache_lock);
-	for (pp = &cache; *pp; pp = &(*pp)->cache_next) {
-		if ((*pp)->stack_size != stack_size || (*pp)->guard_size != guard_size)
+	for (t = cache.cache_next; t != &cache; t = t->cache_next) {
+		if (t->stack_size != stack_size || t->guard_size != guard_size)
 			continue;
 		if (!match)
-			match = pp;
-		if (atomic_load_explicit((*pp)->tid, memory_order_acquire) == 0) {
-			match = pp;
+			match = t;
+		if (gone(t)) {
+			match = t;
 			break;
 		}
 	}
-	struct ct_thread *t = match ? *match : NULL;
-	if (t)
-		*match = t->cache_next;
+	if (match)
+		unlink_cached(match);
 	ct_unlock(&ct_cache_lock);
-	return t;
+	return match;
 }
 
 int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
@@ -138,8 +152,28 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 
 void ct_region_put(struct ct_thread *t)
 {
+	struct ct_thread *victims = NULL, *v;
 	ct_lock(&ct_cache_lock);
-	t->cache_next = cache;
-	cache = t;
+	t->cache_next = cache.cache_next;
+	t->cache_prev = &cache;
+	t->cache_next->cache_prev = t;
+	cache.cache_next = t;
+	cache_bytes += t->map_size;
+	/* Trim from the oldest end, never a region still running. */
+	for (v = cache.cache_prev; cache_bytes > CT_CACHE_MAX && v != &cache; ) {
+		struct ct_thread *prev = v->cache_prev;
+		if (gone(v)) {
+			unlink_cached(v);
+			v->cache_next = victims;
+			victims = v;
+		}
+		v = prev;
+	}
 	ct_unlock(&ct_cache_lock);
+	while ((v = victims)) {
+		victims = v->cache_next;
+		if (v->tls_ready)
+			ct_glibc_retire_tcb(v);
+		munmap(v->map, v->map_size);
+	}
 }
