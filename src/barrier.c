@@ -1,0 +1,97 @@
+/* Barriers: an arrival counter and a round number (the futex).
+ *
+ * A thread reads the round before it counts itself in, so the last
+ * arrival cannot end the round unseen.  The last arrival resets the
+ * counter before it bumps the round: a thread can only start the next
+ * round after seeing the bump, so it always counts from zero.  `inside'
+ * lets destroy wait until woken threads no longer touch the object. */
+#include <errno.h>
+#include <limits.h>
+#include "sync.h"
+
+#define DESTROY 0x40000000
+
+struct ct_barrier {
+	_Atomic int round;
+	_Atomic unsigned arrived;
+	unsigned count;
+	int shared;
+	_Atomic int inside;
+	int pad[3];
+};
+_Static_assert(sizeof(struct ct_barrier) == sizeof(pthread_barrier_t), "barrier size");
+
+#define B(p) ((struct ct_barrier *)(p))
+
+int pthread_barrier_init(pthread_barrier_t *bb, const pthread_barrierattr_t *a,
+			 unsigned count)
+{
+	if (count == 0 || count > INT_MAX)
+		return EINVAL;
+	*B(bb) = (struct ct_barrier){
+		.count = count,
+		.shared = a && *(const int *)a == PTHREAD_PROCESS_SHARED,
+	};
+	return 0;
+}
+
+int pthread_barrier_wait(pthread_barrier_t *bb)
+{
+	struct ct_barrier *b = B(bb);
+	int r = 0;
+	atomic_fetch_add(&b->inside, 1);
+	int round = atomic_load(&b->round);
+	if (atomic_fetch_add(&b->arrived, 1) + 1 == b->count) {
+		atomic_store(&b->arrived, 0);
+		atomic_fetch_add(&b->round, 1);
+		ct_futex_wake(&b->round, INT_MAX, b->shared);
+		r = PTHREAD_BARRIER_SERIAL_THREAD;
+	} else {
+		while (atomic_load(&b->round) == round)
+			ct_futex_wait(&b->round, round, CLOCK_MONOTONIC, NULL,
+				      b->shared);
+	}
+	if (atomic_fetch_sub(&b->inside, 1) == (DESTROY | 1))
+		ct_futex_wake(&b->inside, INT_MAX, b->shared);
+	return r;
+}
+
+/* EBUSY while a round is filling; else wait for the last round's
+ * threads to be out. */
+int pthread_barrier_destroy(pthread_barrier_t *bb)
+{
+	struct ct_barrier *b = B(bb);
+	if (atomic_load(&b->arrived))
+		return EBUSY;
+	atomic_fetch_or(&b->inside, DESTROY);
+	int v;
+	while ((v = atomic_load(&b->inside)) != DESTROY)
+		ct_futex_wait(&b->inside, v, CLOCK_MONOTONIC, NULL, b->shared);
+	return 0;
+}
+
+int pthread_barrierattr_init(pthread_barrierattr_t *a)
+{
+	*(int *)a = PTHREAD_PROCESS_PRIVATE;
+	return 0;
+}
+
+int pthread_barrierattr_destroy(pthread_barrierattr_t *a)
+{
+	return 0;
+}
+
+int pthread_barrierattr_setpshared(pthread_barrierattr_t *a, int pshared)
+{
+	if (pshared != PTHREAD_PROCESS_PRIVATE &&
+	    pshared != PTHREAD_PROCESS_SHARED)
+		return EINVAL;
+	*(int *)a = pshared;
+	return 0;
+}
+
+int pthread_barrierattr_getpshared(const pthread_barrierattr_t *a, int *pshared)
+{
+	*pshared = *(const int *)a;
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* C11 mutexes, condition variables and call_once: the pthread objects
+ * behind them (mtx_t and cnd_t have the sizes of pthread_mutex_t and
+ * pthread_cond_t; once_flag is a pthread_once_t). */
+#include <threads.h>
+#include "sync.h"
+
+#define M(p) ((struct ct_mutex *)(p))
+#define C(p) ((struct ct_cond *)(p))
+
+_Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t), "mtx_t size");
+_Static_assert(sizeof(cnd_t) == sizeof(pthread_cond_t), "cnd_t size");
+_Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag size");
+
+int mtx_init(mtx_t *m, int type)
+{
+	switch (type) {
+	case mtx_plain: case mtx_timed:
+		*M(m) = (struct ct_mutex){ .kind = PTHREAD_MUTEX_NORMAL };
+		return thrd_success;
+	case mtx_plain | mtx_recursive: case mtx_timed | mtx_recursive:
+		*M(m) = (struct ct_mutex){ .kind = PTHREAD_MUTEX_RECURSIVE };
+		return thrd_success;
+	default:
+		return thrd_error;
+	}
+}
+
+void mtx_destroy(mtx_t *m)
+{
+	pthread_mutex_destroy((pthread_mutex_t *)m);
+}
+
+int mtx_lock(mtx_t *m)
+{
+	return ct_thrd_result(ct_mutex_acquire(M(m), CLOCK_REALTIME, NULL, false));
+}
+
+int mtx_trylock(mtx_t *m)
+{
+	return ct_thrd_result(ct_mutex_acquire(M(m), CLOCK_REALTIME, NULL, true));
+}
+
+int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	return ct_thrd_result(ct_mutex_acquire(M(m), CLOCK_REALTIME, ts, false));
+}
+
+int mtx_unlock(mtx_t *m)
+{
+	return ct_thrd_result(ct_mutex_release(M(m), NULL));
+}
+
+int cnd_init(cnd_t *c)
+{
+	*C(c) = (struct ct_cond){ 0 };
+	return thrd_success;
+}
+
+void cnd_destroy(cnd_t *c)
+{
+	pthread_cond_destroy((pthread_cond_t *)c);
+}
+
+int cnd_signal(cnd_t *c)
+{
+	return ct_thrd_result(ct_cond_wake(C(c), false));
+}
+
+int cnd_broadcast(cnd_t *c)
+{
+	return ct_thrd_result(ct_cond_wake(C(c), true));
+}
+
+int cnd_wait(cnd_t *c, mtx_t *m)
+{
+	return ct_thrd_result(ct_cond_wait(C(c), M(m), CLOCK_REALTIME, NULL));
+}
+
+int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
+		  const struct timespec *restrict ts)
+{
+	return ct_thrd_result(ct_cond_wait(C(c), M(m), CLOCK_REALTIME, ts));
+}
+
+void call_once(once_flag *flag, void (*func)(void))
+{
+	pthread_once((pthread_once_t *)flag, func);
+}

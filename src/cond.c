@@ -1,0 +1,166 @@
+/* Condition variables: a sequence futex and a count of waiters.
+ *
+ * A waiter reads `seq' before it registers and before it releases the
+ * mutex, then sleeps only while `seq' is unchanged; every signal and
+ * broadcast bumps `seq' after it has seen the registration, so a wake-up
+ * is never lost between "mutex released" and "asleep".
+ *
+ * `state' counts waiters inside wait (low half) and waiters no signal has
+ * accounted for yet (high half, "unwoken").  A signal claims one unwoken
+ * waiter and wakes one sleeper; a broadcast claims all.  A waiter leaving
+ * clamps unwoken to the waiters still inside, because more waiters may
+ * leave than were signalled (a waiter that never slept sees the new seq,
+ * timeouts, spurious wake-ups).  Unwoken never undercounts a sleeper, so
+ * a signal is never skipped while one sleeps; it may overcount, which
+ * costs at most a wake-up nobody needed.
+ *
+ * A private broadcast wakes one waiter and requeues the others onto the
+ * mutex word, instead of waking a herd that would only fight over the
+ * mutex.  Waiters that may have been requeued (they see `bcast' changed)
+ * take the mutex back in its contended state, so that each unlock keeps
+ * waking the next of them. */
+#include <errno.h>
+#include <limits.h>
+#include "sync.h"
+
+#define C(p) ((struct ct_cond *)(p))
+#define INSIDE_MASK 0x7fffffffu
+#define DESTROY 0x80000000u	/* destroy waits for the last to leave */
+#define UNWOKEN_ONE ((uint64_t)1 << 32)
+
+static inline _Atomic int *inside_word(struct ct_cond *c)
+{
+	return (_Atomic int *)&c->state;	/* low half, little-endian */
+}
+
+static void leave(struct ct_cond *c, bool shared)
+{
+	uint64_t s = atomic_load_explicit(&c->state, memory_order_relaxed), n;
+	do {
+		uint32_t inside = (uint32_t)s - 1, unwoken = s >> 32;
+		if (unwoken > (inside & INSIDE_MASK))
+			unwoken = inside & INSIDE_MASK;
+		n = (uint64_t)unwoken << 32 | inside;
+	} while (!atomic_compare_exchange_weak_explicit(&c->state, &s, n,
+			memory_order_release, memory_order_relaxed));
+	if ((uint32_t)n == DESTROY)
+		ct_futex_wake(inside_word(c), INT_MAX, shared);
+}
+
+int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
+		 const struct timespec *abstime)
+{
+	if (abstime && ct_check_timespec(abstime))
+		return EINVAL;
+	bool shared = c->flags & CT_COND_SHARED;
+	if (!shared)
+		atomic_store_explicit(&c->mutex, m, memory_order_relaxed);
+	int seq = atomic_load(&c->seq);
+	atomic_fetch_add(&c->state, UNWOKEN_ONE + 1);
+	int bcast = atomic_load_explicit(&c->bcast, memory_order_relaxed);
+	unsigned depth;
+	int r = ct_mutex_cond_unlock(m, &depth);
+	if (r) {
+		leave(c, shared);
+		return r;
+	}
+	r = ct_futex_wait(&c->seq, seq, clock, abstime, shared);
+	r = r == ETIMEDOUT || r == EINVAL ? r : 0;
+	bool contended = atomic_load_explicit(&c->bcast,
+					      memory_order_relaxed) != bcast;
+	leave(c, shared);
+	int lr = ct_mutex_cond_lock(m, depth, contended);
+	return lr ? lr : r;
+}
+
+/* Claim one unwoken waiter (all: every one); false if there is none. */
+static bool claim(struct ct_cond *c, bool all)
+{
+	uint64_t s = atomic_load(&c->state);
+	do {
+		if ((s >> 32) == 0)
+			return false;
+	} while (!atomic_compare_exchange_weak(&c->state, &s,
+			all ? (uint32_t)s : s - UNWOKEN_ONE));
+	return true;
+}
+
+int ct_cond_wake(struct ct_cond *c, bool all)
+{
+	if (!claim(c, all))
+		return 0;
+	bool shared = c->flags & CT_COND_SHARED;
+	if (!all) {
+		atomic_fetch_add(&c->seq, 1);
+		ct_futex_wake(&c->seq, 1, shared);
+		return 0;
+	}
+	struct ct_mutex *m = shared ? NULL :
+		atomic_load_explicit(&c->mutex, memory_order_relaxed);
+	if (m && ct_mutex_requeueable(m, false)) {
+		atomic_fetch_add(&c->bcast, 1);
+		int seq = atomic_fetch_add(&c->seq, 1) + 1;
+		if (ct_futex_requeue(&c->seq, 1, INT_MAX, &m->lock, seq,
+				     false) >= 0)
+			return 0;
+		/* seq moved again (EAGAIN): fall back to waking all. */
+	} else {
+		atomic_fetch_add(&c->seq, 1);
+	}
+	ct_futex_wake(&c->seq, INT_MAX, shared);
+	return 0;
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	return ct_cond_wait(C(c), (struct ct_mutex *)m, CLOCK_REALTIME, NULL);
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+			   const struct timespec *abstime)
+{
+	clockid_t clock = C(c)->flags & CT_COND_MONOTONIC ? CLOCK_MONOTONIC
+							   : CLOCK_REALTIME;
+	return ct_cond_wait(C(c), (struct ct_mutex *)m, clock, abstime);
+}
+
+int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
+			   clockid_t clock, const struct timespec *abstime)
+{
+	if (!ct_clock_ok(clock))
+		return EINVAL;
+	return ct_cond_wait(C(c), (struct ct_mutex *)m, clock, abstime);
+}
+
+int pthread_cond_signal(pthread_cond_t *c)
+{
+	return ct_cond_wake(C(c), false);
+}
+
+int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	return ct_cond_wake(C(c), true);
+}
+
+int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
+{
+	*C(c) = (struct ct_cond){ .flags = a ? *(const int *)a : 0 };
+	return 0;
+}
+
+/* EBUSY while a waiter is still blocked; otherwise wait for the waiters
+ * already woken to be out, so the memory may be freed on return. */
+int pthread_cond_destroy(pthread_cond_t *cc)
+{
+	struct ct_cond *c = C(cc);
+	if (atomic_load(&c->state) >> 32)
+		return EBUSY;
+	bool shared = c->flags & CT_COND_SHARED;
+	atomic_fetch_or(&c->state, DESTROY);
+	for (;;) {
+		int v = atomic_load(inside_word(c));
+		if ((unsigned)v == DESTROY)
+			return 0;
+		ct_futex_wait(inside_word(c), v, CLOCK_MONOTONIC, NULL, shared);
+	}
+}

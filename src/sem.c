@@ -1,0 +1,115 @@
+/* Unnamed and named semaphores share glibc's protocol (sync.h), so a
+ * named one works between a glibc process and ours.  A waiter counts
+ * itself in the high half before it sleeps on the value being 0; sem_post
+ * adds one to the value and wakes one sleeper if any are counted. */
+#include <errno.h>
+#include <limits.h>
+#include "sync.h"
+
+#define S(p) ((struct ct_sem *)(p))
+#define WAITER ((uint64_t)1 << CT_SEM_WAITER_SHIFT)
+
+static inline _Atomic int *value_word(struct ct_sem *s)
+{
+	return (_Atomic int *)&s->data;	/* low half, little-endian */
+}
+
+static inline int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static bool try_take(struct ct_sem *s)
+{
+	uint64_t d = atomic_load_explicit(&s->data, memory_order_relaxed);
+	while (d & CT_SEM_VALUE_MASK)
+		if (atomic_compare_exchange_weak_explicit(&s->data, &d, d - 1,
+				memory_order_acquire, memory_order_relaxed))
+			return true;
+	return false;
+}
+
+static int take(struct ct_sem *s, clockid_t clock, const struct timespec *abstime)
+{
+	if (abstime && ct_check_timespec(abstime))
+		return fail(EINVAL);
+	if (try_take(s))
+		return 0;
+	uint64_t d = atomic_fetch_add_explicit(&s->data, WAITER,
+					       memory_order_relaxed) + WAITER;
+	for (;;) {
+		if (d & CT_SEM_VALUE_MASK) {
+			if (atomic_compare_exchange_weak_explicit(&s->data, &d,
+					d - 1 - WAITER, memory_order_acquire,
+					memory_order_relaxed))
+				return 0;
+			continue;
+		}
+		int r = ct_futex_wait(value_word(s), 0, clock, abstime,
+				      s->private != 0);
+		if (r == ETIMEDOUT || r == EINTR || r == EINVAL) {
+			atomic_fetch_sub_explicit(&s->data, WAITER,
+						  memory_order_relaxed);
+			return fail(r);
+		}
+		d = atomic_load_explicit(&s->data, memory_order_relaxed);
+	}
+}
+
+int sem_init(sem_t *sem, int pshared, unsigned value)
+{
+	if (value > SEM_VALUE_MAX)
+		return fail(EINVAL);
+	*S(sem) = (struct ct_sem){
+		.data = value,
+		.private = pshared ? CT_SEM_SHARED : 0,
+	};
+	return 0;
+}
+
+int sem_destroy(sem_t *sem)
+{
+	return 0;
+}
+
+int sem_post(sem_t *sem)
+{
+	struct ct_sem *s = S(sem);
+	uint64_t d = atomic_load_explicit(&s->data, memory_order_relaxed);
+	do {
+		if ((d & CT_SEM_VALUE_MASK) == SEM_VALUE_MAX)
+			return fail(EOVERFLOW);
+	} while (!atomic_compare_exchange_weak_explicit(&s->data, &d, d + 1,
+			memory_order_release, memory_order_relaxed));
+	if (d >> CT_SEM_WAITER_SHIFT)
+		ct_futex_wake(value_word(s), 1, s->private != 0);
+	return 0;
+}
+
+int sem_wait(sem_t *sem)
+{
+	return take(S(sem), CLOCK_REALTIME, NULL);
+}
+
+int sem_trywait(sem_t *sem)
+{
+	return try_take(S(sem)) ? 0 : fail(EAGAIN);
+}
+
+int sem_timedwait(sem_t *sem, const struct timespec *abstime)
+{
+	return take(S(sem), CLOCK_REALTIME, abstime);
+}
+
+int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	return ct_clock_ok(clock) ? take(S(sem), clock, abstime) : fail(EINVAL);
+}
+
+int sem_getvalue(sem_t *restrict sem, int *restrict value)
+{
+	*value = atomic_load_explicit(&S(sem)->data, memory_order_relaxed) &
+		 CT_SEM_VALUE_MASK;
+	return 0;
+}

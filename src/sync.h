@@ -1,0 +1,138 @@
+/* Private to the synchronization objects: how they use glibc's object
+ * sizes, and the few calls between families (condvar -> mutex, C11 ->
+ * pthread).  Only the offsets glibc's static initializers write are
+ * fixed: a mutex's kind at byte 16 and a rwlock's kind at byte 48; an
+ * all-zero object of any type is a valid default one. */
+#ifndef CT_SYNC_H
+#define CT_SYNC_H
+
+#include <errno.h>
+#include <semaphore.h>
+#include <threads.h>
+#include "internal.h"
+
+/* ---- mutex.c ---- */
+
+/* Mutex kind bits.  Types 0-3 and the flag values are glibc's, so its
+ * static initializers (which write only the type) mean the same here. */
+#define CT_MK_TYPE	3	/* PTHREAD_MUTEX_{NORMAL,RECURSIVE,ERRORCHECK,ADAPTIVE}_NP */
+#define CT_MK_ROBUST	16
+#define CT_MK_PI	32	/* PTHREAD_PRIO_INHERIT: kernel-managed tid word */
+#define CT_MK_PP	64	/* PTHREAD_PRIO_PROTECT: ceiling in the high bits */
+#define CT_MK_SHARED	128	/* PTHREAD_PROCESS_SHARED: no private futex flag */
+#define CT_MK_CEIL_SHIFT 19
+#define CT_MK_VALID	(CT_MK_TYPE | CT_MK_ROBUST | CT_MK_PI | CT_MK_PP | \
+			 CT_MK_SHARED | (0xfff << CT_MK_CEIL_SHIFT))
+#define CT_MK_DESTROYED	(-1)	/* any use after destroy gives EINVAL */
+
+struct ct_mutex {
+	/* Robust and PI mutexes: the kernel's word, owner tid |
+	 * FUTEX_WAITERS | FUTEX_OWNER_DIED.  The others: 0 free, 1 locked,
+	 * 2 locked and perhaps waited for. */
+	_Atomic int lock;
+	unsigned count;		/* recursive: locks beyond the first */
+	/* Checked types (recursive, errorcheck, PP): the owner's tid.
+	 * Robust: CT_OWNER_INCONSISTENT / CT_OWNER_NOTRECOVERABLE or 0. */
+	_Atomic int owner;
+	int saved_prio;		/* PP: owner's priority before the boost + 1 */
+	_Atomic int kind;	/* offset 16, as glibc's __kind */
+	short spins;		/* adaptive: learned spin budget */
+	short unused;
+	/* Robust: the owner thread's list of held robust mutexes.  Only the
+	 * owner touches them; `next' is the node the kernel walks. */
+	struct robust_list *prev;
+	struct robust_list next;
+};
+_Static_assert(sizeof(struct ct_mutex) == sizeof(pthread_mutex_t), "mutex size");
+_Static_assert(offsetof(struct ct_mutex, kind) == 16, "mutex kind offset");
+
+#define CT_OWNER_INCONSISTENT	0x7fffffff
+#define CT_OWNER_NOTRECOVERABLE	0x7ffffffe
+
+/* For condition variables: release a mutex the caller owns, however deep
+ * its recursion (*depth keeps it), and take it back.  `contended' makes
+ * the relock leave the word at 2, needed after a broadcast requeued other
+ * waiters onto it. */
+hidden int ct_mutex_cond_unlock(struct ct_mutex *m, unsigned *depth);
+hidden int ct_mutex_cond_lock(struct ct_mutex *m, unsigned depth,
+			      bool contended);
+/* May a broadcast move waiters onto this mutex's word with a requeue? */
+static inline bool ct_mutex_requeueable(const struct ct_mutex *m, bool shared)
+{
+	int k = atomic_load_explicit(&((struct ct_mutex *)m)->kind,
+				     memory_order_relaxed);
+	return (k & (CT_MK_ROBUST | CT_MK_PI | CT_MK_PP)) == 0 &&
+	       !(k & CT_MK_SHARED) == !shared;
+}
+/* pthread_mutex_unlock; depth: release fully, keeping the recursion. */
+hidden int ct_mutex_release(struct ct_mutex *m, unsigned *depth);
+/* Lock with an optional absolute deadline on `clock'; try: never block. */
+hidden int ct_mutex_acquire(struct ct_mutex *m, clockid_t clock,
+			    const struct timespec *abstime, bool try);
+
+/* The two clocks a deadline may use. */
+static inline bool ct_clock_ok(clockid_t c)
+{
+	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC;
+}
+
+static inline int ct_self_tid(void)
+{
+	return atomic_load_explicit(ct_self()->tid, memory_order_relaxed);
+}
+
+/* ---- futex_pi.c: the priority-inheritance futex operations ---- */
+/* Take a PI futex word for the caller (kernel queues by priority and
+ * boosts the owner).  try: FUTEX_TRYLOCK_PI.  Returns 0, ETIMEDOUT,
+ * EDEADLK, EINVAL, or another kernel error. */
+hidden int ct_futex_lock_pi(_Atomic int *addr, clockid_t clock,
+			    const struct timespec *abstime, bool shared,
+			    bool try);
+hidden int ct_futex_unlock_pi(_Atomic int *addr, bool shared);
+
+/* ---- cond.c ---- */
+struct ct_cond {
+	/* Low half: waiters inside wait (| CT_COND_DESTROY), a futex for
+	 * destroy.  High half: waiters no signal has accounted for yet. */
+	_Atomic uint64_t state;
+	_Atomic int seq;	/* futex: bumped by every signal/broadcast */
+	_Atomic int bcast;	/* bumped before each requeueing broadcast */
+	struct ct_mutex *_Atomic mutex;	/* private only: the waiters' mutex */
+	int flags;		/* condattr: CT_COND_MONOTONIC | CT_COND_SHARED */
+	int pad[5];
+};
+_Static_assert(sizeof(struct ct_cond) == sizeof(pthread_cond_t), "cond size");
+#define CT_COND_MONOTONIC 1
+#define CT_COND_SHARED	  2
+hidden int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
+			const struct timespec *abstime);
+hidden int ct_cond_wake(struct ct_cond *c, bool all);
+
+/* ---- C11: a pthread error as a thrd_* result ---- */
+static inline int ct_thrd_result(int err)
+{
+	switch (err) {
+	case 0: return thrd_success;
+	case EBUSY: return thrd_busy;
+	case ENOMEM: return thrd_nomem;
+	case ETIMEDOUT: return thrd_timedout;
+	default: return thrd_error;
+	}
+}
+
+/* ---- sem.c: glibc's semaphore protocol, so that a glibc process and
+ * ours can share a named one: a 64-bit word, value in the low half and
+ * the number of waiters in the high half; waiters sleep on the value.
+ * `private' is glibc's inverted flag: 0 process-private, CT_SEM_SHARED
+ * (FUTEX_PRIVATE_FLAG's value) process-shared. */
+struct ct_sem {
+	_Atomic uint64_t data;
+	int private;
+	int pad[5];
+};
+_Static_assert(sizeof(struct ct_sem) == sizeof(sem_t), "sem size");
+#define CT_SEM_WAITER_SHIFT 32
+#define CT_SEM_VALUE_MASK 0xffffffffu
+#define CT_SEM_SHARED FUTEX_PRIVATE_FLAG
+
+#endif

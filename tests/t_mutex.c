@@ -1,0 +1,447 @@
+/* Mutexes: every type, protocol and error, robust owner death across
+ * threads and processes, PI, process-shared across fork. */
+#define _GNU_SOURCE
+/* The *_np aliases are deprecated but still exported: test them. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "sync_tests.h"
+
+static pthread_mutex_t *make(int type, int robust, int protocol, int pshared)
+{
+	static pthread_mutex_t ms[8];
+	static int next;
+	pthread_mutex_t *m = pshared ? st_shared(sizeof *m) : &ms[next++ % 8];
+	pthread_mutexattr_t a;
+	ck_assert_int_eq(pthread_mutexattr_init(&a), 0);
+	ck_assert_int_eq(pthread_mutexattr_settype(&a, type), 0);
+	ck_assert_int_eq(pthread_mutexattr_setrobust(&a, robust), 0);
+	ck_assert_int_eq(pthread_mutexattr_setprotocol(&a, protocol), 0);
+	ck_assert_int_eq(pthread_mutexattr_setpshared(&a, pshared ?
+		PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE), 0);
+	ck_assert_int_eq(pthread_mutex_init(m, &a), 0);
+	pthread_mutexattr_destroy(&a);
+	return m;
+}
+
+static void *try_other(void *m)
+{
+	return (void *)(long)pthread_mutex_trylock(m);
+}
+
+static void *unlock_other(void *m)
+{
+	return (void *)(long)pthread_mutex_unlock(m);
+}
+
+static long in_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	void *r;
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	ck_assert_int_eq(pthread_join(t, &r), 0);
+	return (long)r;
+}
+
+START_TEST(static_initializers)
+{
+	pthread_mutex_t n = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_t r = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+	pthread_mutex_t e = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+	pthread_mutex_t a = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+	ck_assert_int_eq(pthread_mutex_lock(&n), 0);
+	ck_assert_int_eq(pthread_mutex_trylock(&n), EBUSY);
+	ck_assert_int_eq(in_thread(try_other, &n), EBUSY);
+	ck_assert_int_eq(pthread_mutex_unlock(&n), 0);
+	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
+	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
+	ck_assert_int_eq(pthread_mutex_trylock(&r), 0);
+	ck_assert_int_eq(in_thread(try_other, &r), EBUSY);
+	ck_assert_int_eq(in_thread(unlock_other, &r), EPERM);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(pthread_mutex_unlock(&r), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(&r), EPERM);
+	ck_assert_int_eq(in_thread(try_other, &r), 0);	/* thread exits holding */
+	ck_assert_int_eq(pthread_mutex_lock(&e), 0);
+	ck_assert_int_eq(pthread_mutex_lock(&e), EDEADLK);
+	ck_assert_int_eq(pthread_mutex_trylock(&e), EBUSY);
+	ck_assert_int_eq(in_thread(unlock_other, &e), EPERM);
+	ck_assert_int_eq(pthread_mutex_unlock(&e), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(&e), EPERM);
+	ck_assert_int_eq(pthread_mutex_lock(&a), 0);
+	ck_assert_int_eq(in_thread(try_other, &a), EBUSY);
+	ck_assert_int_eq(pthread_mutex_unlock(&a), 0);
+	ck_assert_int_eq(pthread_mutex_destroy(&a), 0);
+}
+END_TEST
+
+START_TEST(destroy_busy)
+{
+	static const int types[] = { PTHREAD_MUTEX_NORMAL,
+		PTHREAD_MUTEX_RECURSIVE, PTHREAD_MUTEX_ERRORCHECK,
+		PTHREAD_MUTEX_ADAPTIVE_NP };
+	for (int i = 0; i < 4; i++) {
+		pthread_mutex_t *m = make(types[i], PTHREAD_MUTEX_STALLED,
+					  PTHREAD_PRIO_NONE, 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), 0);
+		ck_assert_int_eq(pthread_mutex_destroy(m), EBUSY);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		ck_assert_int_eq(pthread_mutex_destroy(m), 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), EINVAL);
+		ck_assert_int_eq(pthread_mutex_init(m, NULL), 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), 0);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+	}
+	pthread_mutex_t *m = make(PTHREAD_MUTEX_NORMAL, PTHREAD_MUTEX_ROBUST,
+				  PTHREAD_PRIO_INHERIT, 0);
+	ck_assert_int_eq(pthread_mutex_lock(m), 0);
+	ck_assert_int_eq(pthread_mutex_destroy(m), EBUSY);
+	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+	ck_assert_int_eq(pthread_mutex_destroy(m), 0);
+}
+END_TEST
+
+static void *lock_hold(void *m)
+{
+	pthread_mutex_lock(m);
+	return NULL;	/* exits holding it */
+}
+
+/* Timed locks on every kind, against a holder that never lets go. */
+START_TEST(timed)
+{
+	static const int protos[] = { PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT };
+	for (int p = 0; p < 2; p++)
+	for (int type = 0; type < 4; type++) {
+		pthread_mutex_t *m = make(type, PTHREAD_MUTEX_STALLED,
+					  protos[p], 0);
+		struct timespec t = st_deadline(CLOCK_REALTIME, 0);
+		/* Free: the deadline is not looked at. */
+		t.tv_nsec = 1000000000L;
+		ck_assert_int_eq(pthread_mutex_timedlock(m, &t), 0);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		in_thread(lock_hold, m);
+		ck_assert_int_eq(pthread_mutex_timedlock(m, &t), EINVAL);
+		t.tv_nsec = -1;
+		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
+				 EINVAL);
+		struct timespec past = { 1, 0 }, start;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		ck_assert_int_eq(pthread_mutex_timedlock(m, &past), ETIMEDOUT);
+		past.tv_sec = -5;
+		ck_assert_int_eq(pthread_mutex_timedlock(m, &past), ETIMEDOUT);
+		ck_assert_int_lt(st_elapsed_ms(&start), 50);
+		t = st_deadline(CLOCK_MONOTONIC, 30);
+		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
+				 ETIMEDOUT);
+		ck_assert_int_ge(st_elapsed_ms(&start), 29);
+		t = st_deadline(CLOCK_REALTIME, 20);
+		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_REALTIME, &t),
+				 ETIMEDOUT);
+		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_PROCESS_CPUTIME_ID,
+							 &t), EINVAL);
+		ck_assert_int_eq(pthread_mutex_clocklock(m, 12345, &t), EINVAL);
+	}
+}
+END_TEST
+
+/* ---- counters under contention, every kind ---- */
+
+struct counter {
+	pthread_mutex_t *m;
+	long n;
+	int iters;
+	int timed;
+};
+
+static void *count_up(void *p)
+{
+	struct counter *c = p;
+	for (int i = 0; i < c->iters; i++) {
+		int r;
+		if (c->timed) {
+			struct timespec t = st_deadline(CLOCK_MONOTONIC, 10000);
+			r = pthread_mutex_clocklock(c->m, CLOCK_MONOTONIC, &t);
+		} else if (i % 7 == 0) {
+			while ((r = pthread_mutex_trylock(c->m)) == EBUSY)
+				sched_yield();
+		} else {
+			r = pthread_mutex_lock(c->m);
+		}
+		if (r)
+			abort();
+		long v = c->n;
+		if (i % 64 == 0)
+			sched_yield();
+		c->n = v + 1;
+		if (pthread_mutex_unlock(c->m))
+			abort();
+	}
+	return NULL;
+}
+
+START_TEST(counter_stress)
+{
+	static const int protos[] = { PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT };
+	for (int type = 0; type < 4; type++)
+	for (int robust = 0; robust < 2; robust++)
+	for (int p = 0; p < 2; p++)
+	for (int timed = 0; timed < 2; timed++) {
+		struct counter c = {
+			make(type, robust, protos[p], 0), 0, 3000, timed };
+		st_run(4, count_up, &c);
+		ck_assert_int_eq(c.n, 4 * 3000);
+		ck_assert_int_eq(pthread_mutex_destroy(c.m), 0);
+	}
+}
+END_TEST
+
+START_TEST(counter_across_fork)
+{
+	for (int kind = 0; kind < 3; kind++) {
+		struct counter *c = st_shared(sizeof *c);
+		c->m = make(kind == 2 ? PTHREAD_MUTEX_ERRORCHECK : 0,
+			    kind == 1, PTHREAD_PRIO_NONE, 1);
+		c->iters = 20000;
+		pid_t pid = fork();
+		if (pid == 0) {
+			count_up(c);
+			_exit(0);
+		}
+		count_up(c);
+		ck_assert(st_child_ok(pid));
+		ck_assert_int_eq(c->n, 40000);
+	}
+}
+END_TEST
+
+/* ---- robust ---- */
+
+START_TEST(robust_thread_death)
+{
+	static const int protos[] = { PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT };
+	for (int p = 0; p < 2; p++)
+	for (int type = 0; type < 3; type++) {
+		pthread_mutex_t *m = make(type, PTHREAD_MUTEX_ROBUST,
+					  protos[p], 0);
+		in_thread(lock_hold, m);
+		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
+		ck_assert_int_eq(pthread_mutex_consistent(m), 0);
+		ck_assert_int_eq(pthread_mutex_consistent(m), EINVAL);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), 0);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		/* Dead owner, trylock; then unlock without consistent. */
+		in_thread(lock_hold, m);
+		ck_assert_int_eq(pthread_mutex_trylock(m), EOWNERDEAD);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), ENOTRECOVERABLE);
+		ck_assert_int_eq(pthread_mutex_trylock(m), ENOTRECOVERABLE);
+		ck_assert_int_eq(pthread_mutex_destroy(m), 0);
+	}
+	/* Not robust: consistent is refused. */
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&m);
+	ck_assert_int_eq(pthread_mutex_consistent_np(&m), EINVAL);
+}
+END_TEST
+
+static void *lock_consistent_unlock(void *m)
+{
+	int r = pthread_mutex_lock(m);
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(m);
+	pthread_mutex_unlock(m);
+	return (void *)(long)r;
+}
+
+/* Several held robust mutexes: all get marked; a waiter is woken. */
+START_TEST(robust_list_many)
+{
+	pthread_mutex_t *m[5];
+	for (int i = 0; i < 5; i++)
+		m[i] = make(PTHREAD_MUTEX_NORMAL, PTHREAD_MUTEX_ROBUST,
+			    i % 2 ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE, 0);
+	/* Lock and unlock in a different order first, to use the list. */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(pthread_mutex_lock(m[i]), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m[2]), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m[0]), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m[4]), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m[1]), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m[3]), 0);
+	pid_t pid = fork();	/* the child holds nothing of ours */
+	if (pid == 0)
+		_exit(0);
+	ck_assert(st_child_ok(pid));
+	for (int i = 0; i < 5; i++)
+		in_thread(lock_hold, m[i]);
+	for (int i = 4; i >= 0; i--)
+		ck_assert_int_eq(in_thread(lock_consistent_unlock, m[i]),
+				 EOWNERDEAD);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(in_thread(lock_consistent_unlock, m[i]), 0);
+}
+END_TEST
+
+/* The owner dies in another process while the parent waits on it, and
+ * once more while nobody waits. */
+START_TEST(robust_process_death)
+{
+	static const int protos[] = { PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT };
+	/* A robust mutex held across the fork: the child must still
+	 * register its own list. */
+	pthread_mutex_t *mine = make(0, PTHREAD_MUTEX_ROBUST, 0, 0);
+	ck_assert_int_eq(pthread_mutex_lock(mine), 0);
+	for (int p = 0; p < 2; p++) {
+		pthread_mutex_t *m = make(PTHREAD_MUTEX_ERRORCHECK,
+					  PTHREAD_MUTEX_ROBUST, protos[p], 1);
+		int pfd[2];
+		ck_assert_int_eq(pipe(pfd), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (pthread_mutex_lock(m))
+				_exit(1);
+			write(pfd[1], "x", 1);
+			usleep(50000);
+			_exit(0);	/* dies holding it */
+		}
+		char ch;
+		ck_assert_int_eq(read(pfd[0], &ch, 1), 1);
+		ck_assert_int_eq(pthread_mutex_trylock(m), EBUSY);
+		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
+		ck_assert(st_child_ok(pid));
+		ck_assert_int_eq(pthread_mutex_consistent(m), 0);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		pid = fork();
+		if (pid == 0)
+			_exit(pthread_mutex_lock(m) ? 1 : 0);
+		ck_assert(st_child_ok(pid));
+		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
+		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+		ck_assert_int_eq(pthread_mutex_lock(m), ENOTRECOVERABLE);
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	ck_assert_int_eq(pthread_mutex_unlock(mine), 0);
+}
+END_TEST
+
+/* ---- priority protocols ---- */
+
+START_TEST(pi_basics)
+{
+	pthread_mutex_t *m = make(PTHREAD_MUTEX_ERRORCHECK, 0,
+				  PTHREAD_PRIO_INHERIT, 0);
+	ck_assert_int_eq(pthread_mutex_lock(m), 0);
+	ck_assert_int_eq(pthread_mutex_lock(m), EDEADLK);
+	ck_assert_int_eq(in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(in_thread(unlock_other, m), EPERM);
+	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m), EPERM);
+	m = make(PTHREAD_MUTEX_RECURSIVE, 0, PTHREAD_PRIO_INHERIT, 0);
+	ck_assert_int_eq(pthread_mutex_lock(m), 0);
+	ck_assert_int_eq(pthread_mutex_trylock(m), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+	ck_assert_int_eq(in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
+	ck_assert_int_eq(in_thread(try_other, m), 0);
+	/* The word is the kernel's PI format: the owner's tid. */
+	ck_assert_int_ne(*(volatile int *)m & 0x3fffffff, 0);
+}
+END_TEST
+
+START_TEST(pp_basics)
+{
+	int lo = sched_get_priority_min(SCHED_FIFO);
+	int hi = sched_get_priority_max(SCHED_FIFO), c;
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	ck_assert_int_eq(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_PROTECT), 0);
+	ck_assert_int_eq(pthread_mutexattr_setprioceiling(&a, hi + 1), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_setprioceiling(&a, lo + 1), 0);
+	ck_assert_int_eq(pthread_mutexattr_getprioceiling(&a, &c), 0);
+	ck_assert_int_eq(c, lo + 1);
+	pthread_mutex_t m;
+	ck_assert_int_eq(pthread_mutex_init(&m, &a), 0);
+	ck_assert_int_eq(pthread_mutex_getprioceiling(&m, &c), 0);
+	ck_assert_int_eq(c, lo + 1);
+	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
+	ck_assert_int_eq(in_thread(try_other, &m), EBUSY);
+	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
+	int old;
+	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, hi, &old), 0);
+	ck_assert_int_eq(old, lo + 1);
+	ck_assert_int_eq(pthread_mutex_getprioceiling(&m, &c), 0);
+	ck_assert_int_eq(c, hi);
+	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, hi + 1, &old), EINVAL);
+	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
+	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, lo, &old), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
+	ck_assert_int_eq(in_thread(try_other, &m), 0);
+	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER;
+	ck_assert_int_eq(pthread_mutex_getprioceiling(&plain, &c), EINVAL);
+	/* Robust and priority protection do not combine. */
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	ck_assert_int_eq(pthread_mutex_init(&m, &a), ENOTSUP);
+}
+END_TEST
+
+START_TEST(attributes)
+{
+	pthread_mutexattr_t a;
+	int v;
+	ck_assert_int_eq(pthread_mutexattr_init(&a), 0);
+	ck_assert_int_eq(pthread_mutexattr_gettype(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_MUTEX_DEFAULT);
+	ck_assert_int_eq(pthread_mutexattr_settype(&a, 4), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_settype(&a, -1), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE), 0);
+	ck_assert_int_eq(pthread_mutexattr_gettype(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_MUTEX_RECURSIVE);
+	ck_assert_int_eq(pthread_mutexattr_getpshared(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_PROCESS_PRIVATE);
+	ck_assert_int_eq(pthread_mutexattr_setpshared(&a, 7), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+	ck_assert_int_eq(pthread_mutexattr_getpshared(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_PROCESS_SHARED);
+	ck_assert_int_eq(pthread_mutexattr_getprotocol(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_PRIO_NONE);
+	ck_assert_int_eq(pthread_mutexattr_setprotocol(&a, 9), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT), 0);
+	ck_assert_int_eq(pthread_mutexattr_getprotocol(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_PRIO_INHERIT);
+	ck_assert_int_eq(pthread_mutexattr_getrobust(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_MUTEX_STALLED);
+	ck_assert_int_eq(pthread_mutexattr_setrobust(&a, 5), EINVAL);
+	ck_assert_int_eq(pthread_mutexattr_setrobust_np(&a, PTHREAD_MUTEX_ROBUST_NP), 0);
+	ck_assert_int_eq(pthread_mutexattr_getrobust_np(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_MUTEX_ROBUST);
+	ck_assert_int_eq(pthread_mutexattr_gettype(&a, &v), 0);
+	ck_assert_int_eq(v, PTHREAD_MUTEX_RECURSIVE);
+	ck_assert_int_eq(pthread_mutexattr_destroy(&a), 0);
+}
+END_TEST
+
+Suite *mutex_suite(void)
+{
+	Suite *s = suite_create("mutex");
+	TCase *tc = st_tcase("mutex");
+	tcase_add_test(tc, static_initializers);
+	tcase_add_test(tc, destroy_busy);
+	tcase_add_test(tc, timed);
+	tcase_add_test(tc, counter_stress);
+	tcase_add_test(tc, counter_across_fork);
+	tcase_add_test(tc, robust_thread_death);
+	tcase_add_test(tc, robust_list_many);
+	tcase_add_test(tc, robust_process_death);
+	tcase_add_test(tc, pi_basics);
+	tcase_add_test(tc, pp_basics);
+	tcase_add_test(tc, attributes);
+	suite_add_tcase(s, tc);
+	return s;
+}
