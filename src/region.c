@@ -1,12 +1,14 @@
 /* One mapping per thread, and the cache of them.
  *
- *   low                                                          high
- *   | guard | stack ...........| slack | static TLS | TCB | ours |
- *           ^stack             ^stack top           ^tp = handle
+ *   low                                                        high
+ *   | guard | slack | stack ...........| static TLS | TCB | ours |
+ *                   ^stack             ^stack top   ^tp = handle
  *
- * The usable stack is exactly the (page-rounded) size asked for; static
- * TLS, glibc's struct pthread and our descriptor come on top of it.  With
- * a user-supplied stack the region has no guard and no stack.
+ * Laid out from the top: the stack starts right below the static TLS, so
+ * its first frames share a page with it (as in glibc), and the rounding
+ * slack sits at the bottom.  The stack is at least the size asked for;
+ * static TLS, glibc's struct pthread and our descriptor come on top.
+ * With a user-supplied stack the region has no guard and no stack.
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
@@ -55,9 +57,9 @@ static void save(struct region_fields *f, const struct ct_thread *t)
 static struct ct_thread *lay_out(const struct region_fields *f)
 {
 	size_t tls_below = ct_glibc.tls_static_size - ct_glibc.pd_size;
-	size_t align = ct_glibc.tls_static_align;
-	uintptr_t stack_top = (uintptr_t)f->map + f->guard_size + f->stack_size;
-	uintptr_t pd = (stack_top + tls_below + align - 1) & ~(align - 1);
+	uintptr_t top = (uintptr_t)f->map + f->map_size;
+	uintptr_t pd = (top - ct_glibc.desc_off - sizeof(struct ct_thread)) &
+		       ~(ct_glibc.tls_static_align - 1);
 	struct ct_thread *t = ct_desc((pthread_t)pd);
 
 	memset(t, 0, sizeof *t);
@@ -69,7 +71,8 @@ static struct ct_thread *lay_out(const struct region_fields *f)
 	t->handle = (pthread_t)pd;
 	t->tid = (_Atomic int *)(pd + ct_glibc.off_tid);
 	t->kind = CT_OURS;
-	t->stack = (char *)f->map + f->guard_size;
+	uintptr_t stack_top = (pd - tls_below) & ~(uintptr_t)15;
+	t->stack = (void *)(stack_top - f->stack_size);
 	t->stack_avail = f->stack_size;
 	return t;
 }
