@@ -3,9 +3,20 @@
  *
  * Who owns what while a thread is being created: the creator owns the
  * region until clone succeeds; from then on the new thread does (see
- * internal.h).  All signals are blocked across clone, so no handler runs
- * in the child before it has restored the creator's mask, and none runs
- * in the creator while the list holds a thread that has no tid yet. */
+ * internal.h).
+ *
+ * Signals: the new thread must start with the creator's mask, and no
+ * handler may run on a half-built thread.  clone itself gives the child
+ * the creator's mask, and the child is never half-built: its TLS, TCB,
+ * tid (CLONE_PARENT_SETTID is written before the child runs) and its
+ * ct_self_desc are all in place before clone, so a handler that runs at
+ * the child's first instruction finds a complete thread.  What the child
+ * still does itself (rseq registration, resetting locale and resolver
+ * state a reused region carries) only matters to functions that are not
+ * async-signal-safe.  So signals are blocked across clone only when the
+ * child must start with another mask (pthread_attr_setsigmask_np): then
+ * the creator blocks all, and the child installs that mask itself.  That
+ * saves three rt_sigprocmask calls per spawn. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -29,13 +40,14 @@ enum { GO, WAIT, ABORT };	/* ct_thread.startup */
 
 static void set_mask(const sigset_t *set, sigset_t *old)
 {
+	/* The raw call: glibc's wrapper would keep its own internal signals
+	 * unblocked. */
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, _NSIG / 8);
 }
 
 static int start(void *arg)
 {
 	struct ct_thread *t = arg;
-	ct_self_desc = t;
 	if (unlikely(t->startup != GO)) {
 		/* The creator applies scheduling attributes first. */
 		while (t->startup == WAIT)
@@ -43,8 +55,9 @@ static int start(void *arg)
 		if (t->startup == ABORT)
 			return 0;	/* exits; the creator reaps us */
 	}
+	if (t->has_sigmask)
+		set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
-	set_mask(&t->sigmask, NULL);
 	ct_thread_exit(t, t->start(t->arg));
 }
 
@@ -106,13 +119,18 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		     (a->ext && a->ext->cpuset);
 	t->startup = sched ? WAIT : GO;
 
-	sigset_t all, old;
-	sigfillset(&all);
-	set_mask(&all, &old);
-	t->sigmask = a->ext && a->ext->have_sigmask ? a->ext->sigmask : old;
+	ct_self_install(t);
 	*res = t->handle;	/* visible to the new thread from its start */
 	ct_list_add(t);
 	atomic_fetch_add(&ct_live_threads, 1);
+	sigset_t all, old;
+	bool mask = a->ext && a->ext->have_sigmask;
+	if (mask) {
+		t->has_sigmask = true;
+		t->sigmask = a->ext->sigmask;
+		sigfillset(&all);
+		set_mask(&all, &old);
+	}
 
 	long r = ct_clone(start, (char *)t->stack + t->stack_avail, clone_flags,
 			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
@@ -133,7 +151,8 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		ct_list_del(t);
 		ct_region_put(t);
 	}
-	set_mask(&old, NULL);
+	if (mask)
+		set_mask(&old, NULL);
 out:
 	ct_attr_free(&def);
 	return err;

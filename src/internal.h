@@ -98,7 +98,8 @@ struct ct_thread {
 	void *(*start)(void *);
 	void *arg;
 	void *result;
-	sigset_t sigmask;		/* creator's mask, restored by the child */
+	bool has_sigmask;		/* start with this mask, not the creator's */
+	sigset_t sigmask;
 	_Atomic int startup;		/* 0 go, 1 wait for the creator, 2 abort */
 
 	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
@@ -169,6 +170,8 @@ static inline struct ct_thread *ct_self(void)
 	struct ct_thread *t = ct_self_desc;
 	return likely(t != NULL) ? t : ct_self_slow();
 }
+/* Set a new thread's ct_self_desc from its creator, before clone. */
+hidden void ct_self_install(struct ct_thread *t);
 static inline struct ct_thread *ct_desc(pthread_t h)
 {
 	return (struct ct_thread *)((char *)h + ct_glibc.desc_off);

@@ -10,6 +10,14 @@
 hidden __thread struct ct_thread *ct_self_desc
 	__attribute__((tls_model("initial-exec")));
 
+/* ct_self_desc is initial-exec TLS: at the same offset from the thread
+ * pointer in every thread. */
+void ct_self_install(struct ct_thread *t)
+{
+	ptrdiff_t off = (char *)&ct_self_desc - (char *)ct_get_tp();
+	*(struct ct_thread **)((char *)CT_PD_TO_TP(t->handle) + off) = t;
+}
+
 /* The main thread and glibc-created threads get a zeroed glibc-format
  * block with their tid, followed by our descriptor: the same shape as a
  * thread of ours, so handles are uniform. */
