@@ -8,11 +8,9 @@ int pthread_detach(pthread_t th)
 	struct ct_thread *t = ct_desc(th);
 	if (t->kind == CT_FOREIGN)
 		return EINVAL;
-	int s = atomic_load(&t->detach_state);
-	do {
-		if (s & (CT_DETACHED | CT_JOINING))
-			return EINVAL;
-	} while (!atomic_compare_exchange_weak(&t->detach_state, &s, s | CT_DETACHED));
+	int s = ct_claim(t, CT_DETACHED);
+	if (s < 0)
+		return EINVAL;
 	if (s & CT_EXITED)
 		ct_reap(t);
 	return 0;

@@ -49,6 +49,11 @@ hidden int ct_futex_wake(_Atomic int *addr, int n, bool shared);
  * if *addr still equals val (FUTEX_CMP_REQUEUE). */
 hidden int ct_futex_requeue(_Atomic int *addr, int wake, int requeue,
 			    _Atomic int *addr2, int val, bool shared);
+/* The clocks a timed wait accepts. */
+static inline bool ct_clock_ok(clockid_t c)
+{
+	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC;
+}
 /* EINVAL unless ts is a valid timespec (0 <= tv_nsec < 1e9). */
 hidden int ct_check_timespec(const struct timespec *ts);
 
@@ -228,6 +233,10 @@ hidden _Noreturn void ct_thread_exit(struct ct_thread *t, void *result);
 /* ---- join.c ---- */
 hidden int ct_join(pthread_t th, void **res, clockid_t clock,
 		   const struct timespec *abstime, bool try);
+/* Set `bit' (CT_JOINING or CT_DETACHED) in the thread's detach state,
+ * unless it is detached or claimed by a joiner already: then -1.  Returns
+ * the state before. */
+hidden int ct_claim(struct ct_thread *t, int bit);
 /* Give a finished joinable (or late-detached) thread's region back. */
 hidden void ct_reap(struct ct_thread *t);
 

@@ -12,23 +12,29 @@ void ct_reap(struct ct_thread *t)
 		ct_region_put(t);
 }
 
+int ct_claim(struct ct_thread *t, int bit)
+{
+	int s = atomic_load(&t->detach_state);
+	do {
+		if (s & (CT_DETACHED | CT_JOINING))
+			return -1;
+	} while (!atomic_compare_exchange_weak(&t->detach_state, &s, s | bit));
+	return s;
+}
+
 int ct_join(pthread_t th, void **res, clockid_t clock,
 	    const struct timespec *abstime, bool try)
 {
 	struct ct_thread *t = ct_desc(th);
-	if (abstime && (ct_check_timespec(abstime) ||
-			(clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)))
+	if (abstime && (ct_check_timespec(abstime) || !ct_clock_ok(clock)))
 		return EINVAL;
 	if (t == ct_self())
 		return EDEADLK;
 	if (t->kind == CT_FOREIGN)
 		return EINVAL;
-	/* Claim the thread: one joiner, and never a detached thread. */
-	int s = atomic_load(&t->detach_state);
-	do {
-		if (s & (CT_DETACHED | CT_JOINING))
-			return EINVAL;
-	} while (!atomic_compare_exchange_weak(&t->detach_state, &s, s | CT_JOINING));
+	/* One joiner, and never a detached thread. */
+	if (ct_claim(t, CT_JOINING) < 0)
+		return EINVAL;
 
 	int tid;
 	while ((tid = atomic_load_explicit(t->tid, memory_order_acquire))) {
