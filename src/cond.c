@@ -16,9 +16,20 @@
  *
  * A private broadcast wakes one waiter and requeues the others onto the
  * mutex word, instead of waking a herd that would only fight over the
- * mutex.  Waiters that may have been requeued (they see `bcast' changed)
- * take the mutex back in its contended state, so that each unlock keeps
- * waking the next of them. */
+ * mutex.  A private signal while the mutex is held (typically by the
+ * signaller) wakes nobody: it requeues one waiter onto the mutex word and
+ * makes sure the word is at 2, so the unlock wakes it once the mutex is
+ * free -- rather than a waiter that wakes only to sleep again on the
+ * mutex ("wait morphing").  Waiters that may have been requeued (they see
+ * `bcast' changed and did sleep) take the mutex back in its contended
+ * state, so that each unlock keeps waking the next of them.
+ *
+ * `bcast' is bumped after `seq' and before the requeue: a waiter in the
+ * futex queue at the requeue compared the old seq in the kernel, so it
+ * read `bcast' (after registering, before sleeping) before the bump and
+ * sees it change.  A requeued waiter that times out on the mutex word
+ * was still signalled (seq moved): it returns 0, so that no signal is
+ * spent on a waiter reporting ETIMEDOUT. */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
@@ -64,10 +75,16 @@ int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 		leave(c, shared);
 		return r;
 	}
-	r = ct_futex_wait(&c->seq, seq, clock, abstime, shared);
+	/* The signal often comes while we release the mutex: spare the
+	 * system call then. */
+	r = atomic_load_explicit(&c->seq, memory_order_relaxed) != seq ? EAGAIN
+	    : ct_futex_wait(&c->seq, seq, clock, abstime, shared);
+	/* EAGAIN: never queued, so never requeued. */
+	bool contended = r != EAGAIN && atomic_load_explicit(&c->bcast,
+					memory_order_relaxed) != bcast;
+	if (r == ETIMEDOUT && atomic_load(&c->seq) != seq)
+		r = 0;
 	r = r == ETIMEDOUT || r == EINVAL ? r : 0;
-	bool contended = atomic_load_explicit(&c->bcast,
-					      memory_order_relaxed) != bcast;
 	leave(c, shared);
 	int lr = ct_mutex_cond_lock(m, depth, contended);
 	return lr ? lr : r;
@@ -90,24 +107,25 @@ int ct_cond_wake(struct ct_cond *c, bool all)
 	if (!claim(c, all))
 		return 0;
 	bool shared = c->flags & CT_COND_SHARED;
-	if (!all) {
-		atomic_fetch_add(&c->seq, 1);
-		ct_futex_wake(&c->seq, 1, shared);
-		return 0;
-	}
+	int seq = atomic_fetch_add(&c->seq, 1) + 1;
 	struct ct_mutex *m = shared ? NULL :
 		atomic_load_explicit(&c->mutex, memory_order_relaxed);
-	if (m && ct_mutex_requeueable(m, false)) {
+	/* A signal requeues only onto a held mutex: a free one would let
+	 * the waiter run at once. */
+	if (m && ct_mutex_requeueable(m, false) &&
+	    (all || atomic_load_explicit(&m->lock, memory_order_relaxed))) {
 		atomic_fetch_add(&c->bcast, 1);
-		int seq = atomic_fetch_add(&c->seq, 1) + 1;
-		if (ct_futex_requeue(&c->seq, 1, INT_MAX, &m->lock, seq,
-				     false) >= 0)
+		int n = ct_futex_requeue(&c->seq, all ? 1 : 0, all ? INT_MAX : 1,
+					 &m->lock, seq, false);
+		/* The broadcast's woken waiter relocks at 2 and so hands the
+		 * word on; a signal woke nobody, so it sees to it itself. */
+		if (n > 0 && !all)
+			ct_mutex_requeued(m);
+		if (n >= 0)
 			return 0;
-		/* seq moved again (EAGAIN): fall back to waking all. */
-	} else {
-		atomic_fetch_add(&c->seq, 1);
+		/* seq moved again (EAGAIN): fall back to a plain wake. */
 	}
-	ct_futex_wake(&c->seq, INT_MAX, shared);
+	ct_futex_wake(&c->seq, all ? INT_MAX : 1, shared);
 	return 0;
 }
 
@@ -157,6 +175,13 @@ int pthread_cond_destroy(pthread_cond_t *cc)
 		return EBUSY;
 	bool shared = c->flags & CT_COND_SHARED;
 	atomic_fetch_or(&c->state, DESTROY);
+	/* Woken waiters may sit requeued on the mutex word, which the caller
+	 * may hold: wake them there, so each leaves before relocking. */
+	struct ct_mutex *m = shared ? NULL :
+		atomic_load_explicit(&c->mutex, memory_order_relaxed);
+	if (m && atomic_load(inside_word(c)) != (int)DESTROY &&
+	    ct_mutex_requeueable(m, false))
+		ct_futex_wake(&m->lock, INT_MAX, false);
 	for (;;) {
 		int v = atomic_load(inside_word(c));
 		if ((unsigned)v == DESTROY)

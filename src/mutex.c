@@ -527,6 +527,24 @@ int ct_mutex_cond_lock(struct ct_mutex *m, unsigned depth, bool contended)
 	return r;
 }
 
+/* A sleeper on a plain word is safe once the word is seen at 2 after it
+ * queued: the unlock that leaves 2 wakes one, and every woken sleeper
+ * takes the word back at 2.  Or once the word is seen free and a wake
+ * follows.  (The load comes after the requeue's futex bucket locks.) */
+void ct_mutex_requeued(struct ct_mutex *m)
+{
+	int v = atomic_load(&m->lock);
+	while (v != 2) {
+		if (v == 0) {
+			ct_futex_wake(&m->lock, 1, false);
+			return;
+		}
+		if (atomic_compare_exchange_weak_explicit(&m->lock, &v, 2,
+				memory_order_relaxed, memory_order_relaxed))
+			return;
+	}
+}
+
 /* ---- init, destroy, robustness, ceilings ---- */
 
 int pthread_mutex_init(pthread_mutex_t *mm, const pthread_mutexattr_t *a)

@@ -64,17 +64,14 @@ static inline bool ct_mutex_requeueable(const struct ct_mutex *m, bool shared)
 	return (k & (CT_MK_ROBUST | CT_MK_PI | CT_MK_PP)) == 0 &&
 	       !(k & CT_MK_SHARED) == !shared;
 }
+/* A waiter was just requeued, unwoken, onto this (requeueable) mutex's
+ * word: make sure an unlock wakes it. */
+hidden void ct_mutex_requeued(struct ct_mutex *m);
 /* pthread_mutex_unlock; depth: release fully, keeping the recursion. */
 hidden int ct_mutex_release(struct ct_mutex *m, unsigned *depth);
 /* Lock with an optional absolute deadline on `clock'; try: never block. */
 hidden int ct_mutex_acquire(struct ct_mutex *m, clockid_t clock,
 			    const struct timespec *abstime, bool try);
-
-/* The two clocks a deadline may use. */
-static inline bool ct_clock_ok(clockid_t c)
-{
-	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC;
-}
 
 static inline int ct_self_tid(void)
 {
