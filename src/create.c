@@ -108,7 +108,9 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	if (a->have_stack) {
 		t->stack = a->stack_addr;
 		t->stack_avail = a->stack_size;
+		t->stack_top = (char *)a->stack_addr + a->stack_size;
 	}
+	ct_glibc_set_stack(t);
 	t->start = fn;
 	t->arg = arg;
 	t->detach_state = a->detach == PTHREAD_CREATE_DETACHED ? CT_DETACHED : 0;
@@ -132,7 +134,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		set_mask(&all, &old);
 	}
 
-	long r = ct_clone(start, (char *)t->stack + t->stack_avail, clone_flags,
+	long r = ct_clone(start, t->stack_top, clone_flags,
 			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
 			  (int *)t->tid);
 	err = r < 0 ? EAGAIN : 0;

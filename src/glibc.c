@@ -236,10 +236,6 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 	FIELD(tp, CT_TCB_STACK_GUARD, uintptr_t) = FIELD(creator, CT_TCB_STACK_GUARD, uintptr_t);
 	FIELD(tp, CT_TCB_POINTER_GUARD, uintptr_t) = FIELD(creator, CT_TCB_POINTER_GUARD, uintptr_t);
 	FIELD(tp, CT_TCB_FEATURE_1, unsigned) = FIELD(creator, CT_TCB_FEATURE_1, unsigned);
-	/* __libc_alloca_cutoff sizes glibc's internal alloca use from this. */
-	FIELD(pd, ct_glibc.off_stackblock, void *) = t->stack;
-	FIELD(pd, ct_glibc.off_stackblock_size, size_t) = t->stack_avail;
-	FIELD(pd, ct_glibc.off_guardsize, size_t) = t->guard_size;
 	ct_glibc_init_standin(pd, 0);	/* tid is set by the kernel */
 	/* sched_getcpu reads rseq's cpu_id unchecked: -1 (uninitialised)
 	 * until the thread registers, -2 (failed) makes it call getcpu. */
@@ -247,6 +243,16 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 		ct_glibc.rseq_size ? RSEQ_CPU_ID_UNINITIALIZED
 				   : RSEQ_CPU_ID_REGISTRATION_FAILED;
 	return 0;
+}
+
+void ct_glibc_set_stack(struct ct_thread *t)
+{
+	/* __libc_alloca_cutoff sizes glibc's internal alloca use from this;
+	 * left 0 it allows more than a small stack holds. */
+	void *pd = (void *)t->handle;
+	FIELD(pd, ct_glibc.off_stackblock, void *) = t->stack;
+	FIELD(pd, ct_glibc.off_stackblock_size, size_t) = t->stack_avail;
+	FIELD(pd, ct_glibc.off_guardsize, size_t) = t->guard_size;
 }
 
 void ct_glibc_init_standin(void *pd, int tid)

@@ -57,6 +57,16 @@ static inline bool ct_clock_ok(clockid_t c)
 /* EINVAL unless ts is a valid timespec (0 <= tv_nsec < 1e9). */
 hidden int ct_check_timespec(const struct timespec *ts);
 
+/* Priority inheritance (FUTEX_LOCK_PI/TRYLOCK_PI/UNLOCK_PI); try: never
+ * block.  Return 0 or the error. */
+/* Take a PI futex word for the caller (kernel queues by priority and
+ * boosts the owner).  try: FUTEX_TRYLOCK_PI.  Returns 0, ETIMEDOUT,
+ * EDEADLK, EINVAL, or another kernel error. */
+hidden int ct_futex_lock_pi(_Atomic int *addr, clockid_t clock,
+			    const struct timespec *abstime, bool shared,
+			    bool try);
+hidden int ct_futex_unlock_pi(_Atomic int *addr, bool shared);
+
 /* A small internal lock (0 free, 1 locked, 2 locked with waiters),
  * process-private.  Never held across a call into user code. */
 typedef struct { _Atomic int v; } ct_lock_t;
@@ -115,8 +125,9 @@ struct ct_thread {
 	size_t stack_size, guard_size;	/* region cache key (0, 0: user stack) */
 	struct ct_thread *cache_next, *cache_prev;	/* region cache links */
 	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
-	void *stack;			/* lowest usable stack address */
-	size_t stack_avail;		/* usable bytes above it */
+	void *stack;			/* the stack as reported: lowest address */
+	size_t stack_avail;		/* and size (TLS and TCB at its top) */
+	void *stack_top;		/* where the thread's stack pointer starts */
 
 	/* Thread-specific data (key.c). */
 	bool specific_used;
@@ -153,6 +164,8 @@ hidden void ct_glibc_init(void);
 hidden void ct_glibc_go_multithreaded(void);
 /* Fill the TCB of a new thread whose static TLS area ends at tp. */
 hidden int ct_glibc_setup_tcb(struct ct_thread *t);
+/* Once the thread's stack is final: glibc's record of it. */
+hidden void ct_glibc_set_stack(struct ct_thread *t);
 /* Before a region that ran a thread is unmapped: keep libc's block. */
 hidden void ct_glibc_retire_tcb(struct ct_thread *t);
 /* Stand-in block for the main thread or a glibc-created one. */

@@ -1,14 +1,15 @@
 /* One mapping per thread, and the cache of them.
  *
- *   low                                                        high
- *   | guard | slack | stack ...........| static TLS | TCB | ours |
- *                   ^stack             ^stack top   ^tp = handle
+ *   low                                                 high
+ *   | guard | stack ...........| static TLS | TCB | ours |
+ *           ^stack             ^stack top   ^tp = handle
+ *           <------------- stack size ------------------>
  *
- * Laid out from the top: the stack starts right below the static TLS, so
- * its first frames share a page with it (as in glibc), and the rounding
- * slack sits at the bottom.  The stack is at least the size asked for;
- * static TLS, glibc's struct pthread and our descriptor come on top.
- * With a user-supplied stack the region has no guard and no stack.
+ * As in glibc, the stack size asked for covers the static TLS, glibc's
+ * struct pthread and our descriptor at its top, and the mapping is exactly
+ * guard + stack size: the guard sits right below the reported stack, and
+ * the first stack frames share a page with the TLS.  With a user-supplied
+ * stack the region holds only TLS, TCB and descriptor.
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
@@ -71,22 +72,32 @@ static struct ct_thread *lay_out(const struct region_fields *f)
 	t->handle = (pthread_t)pd;
 	t->tid = (_Atomic int *)(pd + ct_glibc.off_tid);
 	t->kind = CT_OURS;
-	uintptr_t stack_top = (pd - tls_below) & ~(uintptr_t)15;
-	t->stack = (void *)(stack_top - f->stack_size);
+	t->stack_top = (void *)((pd - tls_below) & ~(uintptr_t)15);
+	t->stack = (char *)f->map + f->guard_size;
 	t->stack_avail = f->stack_size;
 	return t;
 }
 
+/* What the top of a region holds: static TLS (with the TCB), alignment,
+ * our descriptor. */
+static size_t top_bytes(void)
+{
+	return ct_glibc.tls_static_size + ct_glibc.tls_static_align +
+	       ct_glibc.desc_off - ct_glibc.pd_size + sizeof(struct ct_thread);
+}
+
+/* The least stack a thread gets below its TLS (glibc: MINIMAL_REST_STACK). */
+#define CT_MIN_REST_STACK 2048
+
 static int map_region(struct region_fields *f, size_t stack_size,
 		      size_t guard_size)
 {
-	size_t page = ct_glibc.page_size;
-	size_t top = ct_glibc.tls_static_size + ct_glibc.tls_static_align +
-		     ct_glibc.desc_off + sizeof(struct ct_thread);
-	size_t size = (top + page - 1) & ~(page - 1);
-
-	if (__builtin_add_overflow(size, stack_size, &size) ||
-	    __builtin_add_overflow(size, guard_size, &size))
+	size_t page = ct_glibc.page_size, size;
+	if (!stack_size)	/* user stack: TLS, TCB and descriptor only */
+		size = (top_bytes() + page - 1) & ~(page - 1);
+	else if (stack_size < top_bytes() + CT_MIN_REST_STACK)
+		return EINVAL;
+	else if (__builtin_add_overflow(stack_size, guard_size, &size))
 		return EINVAL;
 	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
