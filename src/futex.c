@@ -5,6 +5,20 @@
 #include <sys/syscall.h>
 #include "internal.h"
 
+/* The futex system call, returning -errno: pthread functions must leave
+ * the caller's errno alone (an interrupted wait sets EINTR). */
+static long sys_futex(_Atomic int *addr, int op, int val, long arg4,
+		      _Atomic int *addr2, int val3)
+{
+	int saved = errno;
+	long r = syscall(SYS_futex, addr, op, val, arg4, addr2, val3);
+	if (r < 0) {
+		r = -errno;
+		errno = saved;
+	}
+	return r;
+}
+
 static inline int flags_for(bool shared)
 {
 	return shared ? 0 : FUTEX_PRIVATE_FLAG;
@@ -31,13 +45,11 @@ int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
 		if (abstime->tv_sec < 0)
 			return ETIMEDOUT;
 	}
-	long r = syscall(SYS_futex, addr, op, val, abstime, NULL,
-			 FUTEX_BITSET_MATCH_ANY);
-	if (r == 0)
-		return 0;
-	switch (errno) {
-	case EAGAIN: case EINTR: case ETIMEDOUT:
-		return errno;
+	long r = sys_futex(addr, op, val, (long)abstime, NULL,
+			   FUTEX_BITSET_MATCH_ANY);
+	switch (r) {
+	case 0: case -EAGAIN: case -EINTR: case -ETIMEDOUT:
+		return -r;
 	default:	/* EFAULT or ENOSYS would be a bug of ours */
 		return EINVAL;
 	}
@@ -45,16 +57,15 @@ int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
 
 int ct_futex_wake(_Atomic int *addr, int n, bool shared)
 {
-	long r = syscall(SYS_futex, addr, FUTEX_WAKE | flags_for(shared), n);
+	long r = sys_futex(addr, FUTEX_WAKE | flags_for(shared), n, 0, NULL, 0);
 	return r < 0 ? 0 : (int)r;
 }
 
 int ct_futex_requeue(_Atomic int *addr, int wake, int requeue,
 		     _Atomic int *addr2, int val, bool shared)
 {
-	long r = syscall(SYS_futex, addr, FUTEX_CMP_REQUEUE | flags_for(shared),
-			 wake, (long)requeue, addr2, val);
-	return r < 0 ? -errno : (int)r;
+	return sys_futex(addr, FUTEX_CMP_REQUEUE | flags_for(shared), wake,
+			 requeue, addr2, val);
 }
 
 /* Drepper's three-state lock ("Futexes are tricky", mutex #3). */
@@ -76,4 +87,58 @@ void ct_unlock(ct_lock_t *l)
 {
 	if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
 		ct_futex_wake(&l->v, 1, false);
+}
+
+/* The priority-inheritance operations (PI mutexes): the kernel owns the
+ * word's protocol, writing the new owner's tid on hand-over.
+ * FUTEX_LOCK_PI2 (Linux 5.14) measures a deadline on CLOCK_MONOTONIC
+ * unless told FUTEX_CLOCK_REALTIME; the older FUTEX_LOCK_PI only knows
+ * CLOCK_REALTIME, so without PI2 a monotonic deadline is translated. */
+static long lock_pi(_Atomic int *addr, clockid_t clock,
+		    const struct timespec *abstime, bool shared)
+{
+	int op = FUTEX_LOCK_PI2 | flags_for(shared);
+	if (clock == CLOCK_REALTIME)
+		op |= FUTEX_CLOCK_REALTIME;
+	long r = sys_futex(addr, op, 0, (long)abstime, NULL, 0);
+	if (r != -ENOSYS)
+		return r;
+	struct timespec rt, now, *dl = (struct timespec *)abstime;
+	if (abstime && clock == CLOCK_MONOTONIC) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		rt.tv_sec += abstime->tv_sec - now.tv_sec;
+		rt.tv_nsec += abstime->tv_nsec - now.tv_nsec;
+		if (rt.tv_nsec < 0)
+			rt.tv_nsec += 1000000000L, rt.tv_sec--;
+		else if (rt.tv_nsec >= 1000000000L)
+			rt.tv_nsec -= 1000000000L, rt.tv_sec++;
+		dl = &rt;
+	}
+	return sys_futex(addr, FUTEX_LOCK_PI | flags_for(shared), 0, (long)dl,
+			 NULL, 0);
+}
+
+int ct_futex_lock_pi(_Atomic int *addr, clockid_t clock,
+		     const struct timespec *abstime, bool shared, bool try)
+{
+	long r;
+	if (try) {
+		r = sys_futex(addr, FUTEX_TRYLOCK_PI | flags_for(shared), 0, 0,
+			      NULL, 0);
+	} else {
+		if (abstime) {
+			if (ct_check_timespec(abstime) || !ct_clock_ok(clock))
+				return EINVAL;
+			if (abstime->tv_sec < 0)
+				return ETIMEDOUT;
+		}
+		r = lock_pi(addr, clock, abstime, shared);
+	}
+	return -r;
+}
+
+int ct_futex_unlock_pi(_Atomic int *addr, bool shared)
+{
+	return -sys_futex(addr, FUTEX_UNLOCK_PI | flags_for(shared), 0, 0, NULL, 0);
 }

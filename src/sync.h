@@ -78,15 +78,6 @@ static inline int ct_self_tid(void)
 	return atomic_load_explicit(ct_self()->tid, memory_order_relaxed);
 }
 
-/* ---- futex_pi.c: the priority-inheritance futex operations ---- */
-/* Take a PI futex word for the caller (kernel queues by priority and
- * boosts the owner).  try: FUTEX_TRYLOCK_PI.  Returns 0, ETIMEDOUT,
- * EDEADLK, EINVAL, or another kernel error. */
-hidden int ct_futex_lock_pi(_Atomic int *addr, clockid_t clock,
-			    const struct timespec *abstime, bool shared,
-			    bool try);
-hidden int ct_futex_unlock_pi(_Atomic int *addr, bool shared);
-
 /* ---- cond.c ---- */
 struct ct_cond {
 	/* Low half: waiters inside wait (| CT_COND_DESTROY), a futex for
