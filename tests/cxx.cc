@@ -1,0 +1,204 @@
+// C++ on our threads: std::thread, thread_local objects with destructors
+// (run at thread exit, in that thread, before join returns), exceptions
+// thrown and caught on a thread's stack.
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <atomic>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include "common.h"
+
+namespace {
+
+bool is_own_thread(pthread_t th)
+{
+	auto f = reinterpret_cast<int (*)(pthread_t)>(
+		dlsym(RTLD_DEFAULT, "clonethreads_is_own_thread"));
+	ck_assert_msg(f != nullptr, "clonethreads_is_own_thread not found");
+	return f(th) == 1;
+}
+
+std::atomic<int> constructed{0}, destroyed{0}, dtor_in_other_thread{0};
+std::atomic<int> detached_destroyed{0};
+
+struct Tracker {
+	std::thread::id owner = std::this_thread::get_id();
+	std::string text = "tracker";	// heap-free but non-trivial
+	std::vector<int> data;
+	bool detached = false;
+	Tracker() : data(1000, 7) { constructed++; }
+	~Tracker()
+	{
+		if (owner != std::this_thread::get_id())
+			dtor_in_other_thread++;
+		if (data.size() != 1000 || data[999] != 7)
+			dtor_in_other_thread++;
+		destroyed++;
+		if (detached)
+			detached_destroyed++;
+	}
+	void touch(int v) { data[0] = v; }
+};
+
+thread_local Tracker tracker;
+thread_local int tl_counter = 100;
+
+void reset_counts()
+{
+	constructed = destroyed = dtor_in_other_thread = 0;
+}
+
+} // namespace
+
+START_TEST(test_thread_local_dtors)
+{
+	reset_counts();
+	const int n = 8;
+	std::atomic<int> own{0};
+	std::vector<std::thread> threads;
+	for (int i = 0; i < n; i++)
+		threads.emplace_back([i, &own] {
+			tracker.touch(i);
+			if (is_own_thread(pthread_self()))
+				own++;
+		});
+	for (auto &t : threads)
+		t.join();
+	ck_assert_int_eq(own.load(), n);
+	ck_assert_int_eq(constructed.load(), n);
+	ck_assert_int_eq(destroyed.load(), n);	// before join returned
+	ck_assert_int_eq(dtor_in_other_thread.load(), 0);
+}
+END_TEST
+
+// A thread that never touches the object neither constructs nor destroys
+// it; a thread reusing a finished one's region gets a fresh object.
+START_TEST(test_thread_local_untouched_and_reused)
+{
+	reset_counts();
+	std::thread([] {}).join();
+	ck_assert_int_eq(constructed.load(), 0);
+	ck_assert_int_eq(destroyed.load(), 0);
+	for (int round = 0; round < 5; round++) {
+		int seen = -1;
+		std::thread([&seen, round] {
+			seen = tl_counter;
+			tl_counter = round;
+			tracker.touch(round);
+		}).join();
+		ck_assert_int_eq(seen, 100);
+		ck_assert_int_eq(constructed.load(), round + 1);
+		ck_assert_int_eq(destroyed.load(), round + 1);
+	}
+	ck_assert_int_eq(tl_counter, 100);	// main's own copy
+}
+END_TEST
+
+// pthread_exit runs them too.
+START_TEST(test_thread_local_pthread_exit)
+{
+	reset_counts();
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, nullptr, [](void *) -> void * {
+		tracker.touch(5);
+		pthread_exit(nullptr);
+	}, nullptr), 0);
+	ck_assert_int_eq(pthread_join(th, nullptr), 0);
+	ck_assert_int_eq(constructed.load(), 1);
+	ck_assert_int_eq(destroyed.load(), 1);
+}
+END_TEST
+
+START_TEST(test_detached_thread_local)
+{
+	reset_counts();
+	detached_destroyed = 0;
+	std::thread([] {
+		tracker.detached = true;
+		tracker.touch(1);
+	}).detach();
+	while (detached_destroyed.load() == 0)
+		sched_yield();
+	ck_assert_int_eq(destroyed.load(), 1);
+	ck_assert_int_eq(dtor_in_other_thread.load(), 0);
+}
+END_TEST
+
+// Unwinding on a thread's stack: thrown and caught there, and carried to
+// main as an exception_ptr.
+START_TEST(test_exceptions)
+{
+	int caught = 0;
+	std::exception_ptr carried;
+	std::thread([&] {
+		for (int i = 0; i < 100; i++) {
+			try {
+				throw std::runtime_error("in thread " + std::to_string(i));
+			} catch (const std::runtime_error &e) {
+				caught += std::string(e.what()) ==
+					  "in thread " + std::to_string(i);
+			}
+		}
+		try {
+			throw std::logic_error("carried");
+		} catch (...) {
+			carried = std::current_exception();
+		}
+	}).join();
+	ck_assert_int_eq(caught, 100);
+	ck_assert(carried != nullptr);
+	std::string what;
+	try {
+		std::rethrow_exception(carried);
+	} catch (const std::logic_error &e) {
+		what = e.what();
+	}
+	ck_assert_str_eq(what.c_str(), "carried");
+}
+END_TEST
+
+START_TEST(test_thread_ids)
+{
+	std::thread::id main_id = std::this_thread::get_id();
+	std::thread::id seen[4];
+	std::vector<std::thread> threads;
+	for (int i = 0; i < 4; i++)
+		threads.emplace_back([&seen, i] { seen[i] = std::this_thread::get_id(); });
+	for (int i = 0; i < 4; i++) {
+		std::thread::id id = threads[i].get_id();
+		threads[i].join();
+		ck_assert(seen[i] == id);
+		ck_assert(seen[i] != main_id);
+		for (int k = 0; k < i; k++)
+			ck_assert(seen[i] != seen[k]);
+	}
+}
+END_TEST
+
+static Suite *cxx_suite(void)
+{
+	Suite *s = suite_create("cxx");
+	TCase *tc = tcase_create("cxx");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_thread_local_dtors);
+	tcase_add_test(tc, test_thread_local_untouched_and_reused);
+	tcase_add_test(tc, test_thread_local_pthread_exit);
+	tcase_add_test(tc, test_detached_thread_local);
+	tcase_add_test(tc, test_exceptions);
+	tcase_add_test(tc, test_thread_ids);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main()
+{
+	static Suite *(*const suites[])(void) = { cxx_suite, nullptr };
+	static const char *const extra[] = {
+		"pthread_detach", "pthread_exit", "clonethreads_is_own_thread",
+		nullptr };
+	return ct_test_run(suites, extra);
+}
