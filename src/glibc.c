@@ -94,7 +94,7 @@ void ct_glibc_init(void)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	if (!libc)
-		fail("libc.so.6 not loaded");
+		fail("no libc.so.6 (fully static programs are not supported)");
 	dl_allocate_tls = need(RTLD_DEFAULT, "_dl_allocate_tls");
 	dl_deallocate_tls = need(RTLD_DEFAULT, "_dl_deallocate_tls");
 	void (*static_info)(size_t *, size_t *) =
