@@ -1,9 +1,14 @@
 /* Condition variables: signal/broadcast semantics, producer/consumer,
- * timeouts on both clocks, bad input, destroy, process-shared. */
+ * timeouts on both clocks, bad input, destroy, process-shared, wait
+ * morphing and destroy right after a broadcast under the mutex. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "sync_tests.h"
 
@@ -322,6 +327,394 @@ START_TEST(shared_across_fork)
 }
 END_TEST
 
+/* ---- wait morphing and destroy under the mutex, for each mutex kind ---- */
+
+static const struct mtype {
+	int type, protocol, robust;
+} mtypes[] = {
+	{ PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_STALLED },
+	{ PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_STALLED },
+	{ PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_STALLED },
+	{ PTHREAD_MUTEX_ADAPTIVE_NP, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_STALLED },
+	/* Not plain words: a signal must not move waiters onto these. */
+	{ PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT, PTHREAD_MUTEX_STALLED },
+	{ PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_NONE, PTHREAD_MUTEX_ROBUST },
+};
+#define NMTYPES (int)(sizeof mtypes / sizeof *mtypes)
+
+static void mtype_init(pthread_mutex_t *m, const struct mtype *t)
+{
+	pthread_mutexattr_t a;
+	ck_assert_int_eq(pthread_mutexattr_init(&a), 0);
+	ck_assert_int_eq(pthread_mutexattr_settype(&a, t->type), 0);
+	ck_assert_int_eq(pthread_mutexattr_setprotocol(&a, t->protocol), 0);
+	ck_assert_int_eq(pthread_mutexattr_setrobust(&a, t->robust), 0);
+	ck_assert_int_eq(pthread_mutex_init(m, &a), 0);
+	pthread_mutexattr_destroy(&a);
+}
+
+/* Recursive mutexes are held several levels deep across the waits. */
+static int mtype_depth(const struct mtype *t)
+{
+	return t->type == PTHREAD_MUTEX_RECURSIVE ? 3 : 1;
+}
+
+/* Failures seen by helper threads, reported by the test thread. */
+struct failure {
+	atomic_int line, value;
+};
+
+static void check(struct failure *f, bool ok, int line, int value)
+{
+	int none = 0;
+	if (!ok && atomic_compare_exchange_strong(&f->line, &none, line))
+		atomic_store(&f->value, value);
+}
+
+static void assert_no_failure(struct failure *f)
+{
+	ck_assert_msg(atomic_load(&f->line) == 0,
+		      "helper thread check failed at line %d (value %d)",
+		      atomic_load(&f->line), atomic_load(&f->value));
+}
+
+static void lock_deep(struct failure *f, pthread_mutex_t *m,
+		      const struct mtype *t)
+{
+	for (int i = 0; i < mtype_depth(t); i++) {
+		int r = pthread_mutex_lock(m);
+		check(f, r == 0, __LINE__, r);
+	}
+}
+
+/* Unlock as often as locked; a checked mutex must then be ours no more. */
+static void unlock_deep(struct failure *f, pthread_mutex_t *m,
+			const struct mtype *t)
+{
+	for (int i = 0; i < mtype_depth(t); i++) {
+		int r = pthread_mutex_unlock(m);
+		check(f, r == 0, __LINE__, r);
+	}
+	if (t->type == PTHREAD_MUTEX_RECURSIVE ||
+	    t->type == PTHREAD_MUTEX_ERRORCHECK) {
+		int r = pthread_mutex_unlock(m);
+		check(f, r == EPERM, __LINE__, r);
+	}
+}
+
+/* Back from a wait: the mutex must be held, by us where that shows. */
+static void check_held(struct failure *f, pthread_mutex_t *m,
+		       const struct mtype *t)
+{
+	int r;
+	switch (t->type) {
+	case PTHREAD_MUTEX_ERRORCHECK:
+		r = pthread_mutex_lock(m);
+		check(f, r == EDEADLK, __LINE__, r);
+		break;
+	case PTHREAD_MUTEX_RECURSIVE:	/* one level more and back */
+		r = pthread_mutex_trylock(m);
+		check(f, r == 0, __LINE__, r);
+		r = pthread_mutex_unlock(m);
+		check(f, r == 0, __LINE__, r);
+		break;
+	default:
+		r = pthread_mutex_trylock(m);
+		check(f, r == EBUSY, __LINE__, r);
+	}
+}
+
+enum wait_kind { WAIT_PLAIN, WAIT_FAR, WAIT_SHORT };
+
+static int wait_as(enum wait_kind k, pthread_cond_t *c, pthread_mutex_t *m)
+{
+	struct timespec t;
+	switch (k) {
+	case WAIT_FAR:
+		t = st_deadline(CLOCK_REALTIME, 3600 * 1000L);
+		return pthread_cond_timedwait(c, m, &t);
+	case WAIT_SHORT:
+		t = st_deadline(CLOCK_MONOTONIC, 1);
+		return pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &t);
+	default:
+		return pthread_cond_wait(c, m);
+	}
+}
+
+/* The test thread hands out `tokens' in phases; each waiter takes at most
+ * one per phase, so every signal must wake a waiter of its own: one left
+ * asleep on the mutex word while the mutex is free is never made up for
+ * by another waiter. */
+#define MORPH_WAITERS 4
+#define MORPH_HANDOVERS 2000
+struct morph {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	const struct mtype *t;
+	int tokens, phase, stop;	/* under m */
+	atomic_int consumed;
+	atomic_int holder;		/* who holds m, by the holders' word */
+	struct failure f;
+};
+
+struct morph_waiter {
+	struct morph *s;
+	int id;
+	enum wait_kind kind;
+};
+
+static void took(struct morph *s, int id)
+{
+	int was = atomic_exchange(&s->holder, id);
+	check(&s->f, was == 0, __LINE__, was);
+}
+
+static void gave(struct morph *s, int id)
+{
+	int was = atomic_exchange(&s->holder, 0);
+	check(&s->f, was == id, __LINE__, was);
+}
+
+static void *morph_wait(void *p)
+{
+	struct morph_waiter *w = p;
+	struct morph *s = w->s;
+	int last = 0;
+	lock_deep(&s->f, &s->m, s->t);
+	took(s, w->id);
+	for (;;) {
+		while (!s->stop && (s->tokens == 0 || last == s->phase)) {
+			gave(s, w->id);
+			int r = wait_as(w->kind, &s->c, &s->m);
+			took(s, w->id);
+			check(&s->f, r == 0 ||
+			      (w->kind == WAIT_SHORT && r == ETIMEDOUT),
+			      __LINE__, r);
+			check_held(&s->f, &s->m, s->t);
+		}
+		if (s->stop)
+			break;
+		s->tokens--;
+		last = s->phase;
+		atomic_fetch_add(&s->consumed, 1);
+	}
+	gave(s, w->id);
+	unlock_deep(&s->f, &s->m, s->t);
+	return NULL;
+}
+
+static void morph_round(const struct mtype *t)
+{
+	static const enum wait_kind kinds[MORPH_WAITERS] = {
+		WAIT_PLAIN, WAIT_PLAIN, WAIT_FAR, WAIT_SHORT };
+	static struct morph s;
+	s = (struct morph){ .c = PTHREAD_COND_INITIALIZER, .t = t };
+	mtype_init(&s.m, t);
+	struct morph_waiter w[MORPH_WAITERS];
+	pthread_t th[MORPH_WAITERS];
+	for (int i = 0; i < MORPH_WAITERS; i++) {
+		w[i] = (struct morph_waiter){ &s, i + 1, kinds[i] };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, morph_wait, &w[i]), 0);
+	}
+	const int me = MORPH_WAITERS + 1;
+	int total = 0;
+	for (int phase = 1; total < MORPH_HANDOVERS; phase++) {
+		int k = 1 + phase % 3;	/* < MORPH_WAITERS */
+		ck_assert_int_eq(pthread_mutex_lock(&s.m), 0);
+		took(&s, me);
+		s.phase = phase;
+		s.tokens += k;
+		total += k;
+		for (int i = 0; i < k; i++)
+			ck_assert_int_eq(pthread_cond_signal(&s.c), 0);
+		gave(&s, me);
+		ck_assert_int_eq(pthread_mutex_unlock(&s.m), 0);
+		while (atomic_load(&s.consumed) < total)
+			sched_yield();
+	}
+	ck_assert_int_eq(pthread_mutex_lock(&s.m), 0);
+	s.stop = 1;
+	ck_assert_int_eq(pthread_cond_broadcast(&s.c), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(&s.m), 0);
+	for (int i = 0; i < MORPH_WAITERS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	assert_no_failure(&s.f);
+	ck_assert_int_eq(s.tokens, 0);
+	ck_assert_int_eq(atomic_load(&s.consumed), total);
+	ck_assert_int_eq(pthread_mutex_trylock(&s.m), 0);
+	ck_assert_int_eq(pthread_mutex_unlock(&s.m), 0);
+	ck_assert_int_eq(pthread_mutex_destroy(&s.m), 0);
+	ck_assert_int_eq(pthread_cond_destroy(&s.c), 0);
+}
+
+/* Signals under the mutex move waiters onto the mutex word ("wait
+ * morphing"); each unlock must still get every one of them going. */
+START_TEST(signal_morph_handover)
+{
+	for (int i = 0; i < NMTYPES; i++)
+		morph_round(&mtypes[i]);
+}
+END_TEST
+
+/* ---- a signalled timed waiter whose deadline passes on the mutex ---- */
+
+struct late {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	const struct mtype *t;
+	struct timespec deadline;	/* CLOCK_MONOTONIC */
+	int inside;			/* under m */
+	atomic_int result;
+	struct failure f;
+};
+
+static void *late_wait(void *p)
+{
+	struct late *l = p;
+	lock_deep(&l->f, &l->m, l->t);
+	l->inside = 1;
+	int r;
+	do	/* `inside' becomes 2 with the signal */
+		r = pthread_cond_clockwait(&l->c, &l->m, CLOCK_MONOTONIC,
+					   &l->deadline);
+	while (r == 0 && l->inside == 1);
+	atomic_store(&l->result, r);
+	check_held(&l->f, &l->m, l->t);
+	unlock_deep(&l->f, &l->m, l->t);
+	return NULL;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The signal comes before the deadline but the signaller keeps the mutex
+ * past it: the waiter was signalled, so it must report 0, not a timeout
+ * (a signal is never spent on a waiter that reports ETIMEDOUT). */
+START_TEST(signalled_then_deadline_on_mutex)
+{
+	for (int i = 0; i < NMTYPES; i++) {
+		static struct late l;
+		l = (struct late){ .c = PTHREAD_COND_INITIALIZER, .t = &mtypes[i],
+			.deadline = st_deadline(CLOCK_MONOTONIC, 60) };
+		mtype_init(&l.m, l.t);
+		pthread_t th;
+		ck_assert_int_eq(pthread_create(&th, NULL, late_wait, &l), 0);
+		for (;;) {
+			ck_assert_int_eq(pthread_mutex_lock(&l.m), 0);
+			if (l.inside)
+				break;
+			ck_assert_int_eq(pthread_mutex_unlock(&l.m), 0);
+			sched_yield();
+		}
+		usleep(5000);	/* let it get to sleep */
+		l.inside = 2;
+		ck_assert_int_eq(pthread_cond_signal(&l.c), 0);
+		/* Signalled before the deadline for sure: the waiter cannot
+		 * have seen its time run out before the signal.  Otherwise
+		 * (a slow machine) either answer is right. */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool in_time = before(&now, &l.deadline);
+		/* Keep the mutex until well past the deadline. */
+		struct timespec until = st_deadline(CLOCK_MONOTONIC, 80);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL))
+			;
+		ck_assert_int_eq(pthread_mutex_unlock(&l.m), 0);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+		assert_no_failure(&l.f);
+		int r = atomic_load(&l.result);
+		if (in_time)
+			ck_assert_int_eq(r, 0);
+		else
+			ck_assert(r == 0 || r == ETIMEDOUT);
+		ck_assert_int_eq(pthread_mutex_destroy(&l.m), 0);
+		ck_assert_int_eq(pthread_cond_destroy(&l.c), 0);
+	}
+}
+END_TEST
+
+/* ---- destroy right after a broadcast, the mutex still held ---- */
+
+#define DESTROY_WAITERS 3
+#define DESTROY_ROUNDS 200
+struct bdestroy {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	const struct mtype *t;
+	int go;				/* under m */
+	atomic_int ready, returned;
+	struct failure f;
+};
+
+static void *bdestroy_wait(void *p)
+{
+	struct bdestroy *d = p;
+	lock_deep(&d->f, &d->m, d->t);
+	atomic_fetch_add(&d->ready, 1);
+	while (!d->go) {
+		int r = pthread_cond_wait(&d->c, &d->m);
+		check(&d->f, r == 0, __LINE__, r);
+		check_held(&d->f, &d->m, d->t);
+	}
+	atomic_fetch_add(&d->returned, 1);
+	unlock_deep(&d->f, &d->m, d->t);
+	return NULL;
+}
+
+static bool all_bytes(const void *p, size_t n, unsigned char v)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != v)
+			return false;
+	return true;
+}
+
+/* Woken waiters are no longer blocked, so the condvar may be destroyed at
+ * once, even before the mutex they need is released.  Once destroy has
+ * returned, nobody may touch the condvar's memory. */
+START_TEST(destroy_after_broadcast_under_mutex)
+{
+	static struct bdestroy d;
+	for (int round = 0; round < DESTROY_ROUNDS; round++) {
+		d = (struct bdestroy){ .t = &mtypes[round % NMTYPES] };
+		mtype_init(&d.m, d.t);
+		ck_assert_int_eq(pthread_cond_init(&d.c, NULL), 0);
+		pthread_t th[DESTROY_WAITERS];
+		for (int i = 0; i < DESTROY_WAITERS; i++)
+			ck_assert_int_eq(pthread_create(&th[i], NULL,
+						bdestroy_wait, &d), 0);
+		while (atomic_load(&d.ready) < DESTROY_WAITERS)
+			sched_yield();
+		ck_assert_int_eq(pthread_mutex_lock(&d.m), 0);
+		for (int i = 0; i < 3; i++)	/* let them get to sleep */
+			sched_yield();
+		d.go = 1;
+		ck_assert_int_eq(pthread_cond_broadcast(&d.c), 0);
+		ck_assert_int_eq(pthread_cond_destroy(&d.c), 0);
+		memset(&d.c, 0xAA, sizeof d.c);
+		ck_assert_int_eq(pthread_mutex_unlock(&d.m), 0);
+		for (int i = 0; i < DESTROY_WAITERS; i++)
+			ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		assert_no_failure(&d.f);
+		ck_assert_int_eq(atomic_load(&d.returned), DESTROY_WAITERS);
+		ck_assert_msg(all_bytes(&d.c, sizeof d.c, 0xAA),
+			      "condvar touched after destroy (round %d)", round);
+		/* The memory is a condvar again. */
+		ck_assert_int_eq(pthread_cond_init(&d.c, NULL), 0);
+		ck_assert_int_eq(pthread_mutex_lock(&d.m), 0);
+		struct timespec past = { 0, 0 };
+		ck_assert_int_eq(pthread_cond_timedwait(&d.c, &d.m, &past), ETIMEDOUT);
+		ck_assert_int_eq(pthread_mutex_unlock(&d.m), 0);
+		ck_assert_int_eq(pthread_cond_destroy(&d.c), 0);
+		ck_assert_int_eq(pthread_mutex_destroy(&d.m), 0);
+	}
+}
+END_TEST
+
 Suite *cond_suite(void)
 {
 	Suite *s = suite_create("cond");
@@ -333,6 +726,9 @@ Suite *cond_suite(void)
 	tcase_add_test(tc, errors_and_destroy);
 	tcase_add_test(tc, recursive_mutex_wait);
 	tcase_add_test(tc, shared_across_fork);
+	tcase_add_test(tc, signal_morph_handover);
+	tcase_add_test(tc, signalled_then_deadline_on_mutex);
+	tcase_add_test(tc, destroy_after_broadcast_under_mutex);
 	suite_add_tcase(s, tc);
 	return s;
 }
