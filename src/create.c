@@ -5,18 +5,14 @@
  * region until clone succeeds; from then on the new thread does (see
  * internal.h).
  *
- * Signals: the new thread must start with the creator's mask, and no
- * handler may run on a half-built thread.  clone itself gives the child
- * the creator's mask, and the child is never half-built: its TLS, TCB,
- * tid (CLONE_PARENT_SETTID is written before the child runs) and its
- * ct_self_desc are all in place before clone, so a handler that runs at
- * the child's first instruction finds a complete thread.  What the child
- * still does itself (rseq registration, resetting locale and resolver
- * state a reused region carries) only matters to functions that are not
- * async-signal-safe.  So signals are blocked across clone only when the
- * child must start with another mask (pthread_attr_setsigmask_np): then
- * the creator blocks all, and the child installs that mask itself.  That
- * saves three rt_sigprocmask calls per spawn. */
+ * Signals are all blocked across clone, for two reasons: the kernel
+ * aborts and restarts a clone whenever the caller has an unblocked signal
+ * pending, so under a stream of signals (a profiling timer, say) clone
+ * might never get through; and no handler may run in the child before it
+ * has its mask.  The child starts with everything blocked and installs
+ * the creator's mask (or the attribute's) as its first act.  Everything
+ * else the child needs, its ct_self_desc included, is in place before
+ * clone. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -55,8 +51,7 @@ static int start(void *arg)
 		if (t->startup == ABORT)
 			return 0;	/* exits; the creator reaps us */
 	}
-	if (t->has_sigmask)
-		set_mask(&t->sigmask, NULL);
+	set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
 	ct_thread_exit(t, t->start(t->arg));
 }
@@ -126,13 +121,9 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	ct_list_add(t);
 	atomic_fetch_add(&ct_live_threads, 1);
 	sigset_t all, old;
-	bool mask = a->ext && a->ext->have_sigmask;
-	if (mask) {
-		t->has_sigmask = true;
-		t->sigmask = a->ext->sigmask;
-		sigfillset(&all);
-		set_mask(&all, &old);
-	}
+	sigfillset(&all);
+	set_mask(&all, &old);
+	t->sigmask = a->ext && a->ext->have_sigmask ? a->ext->sigmask : old;
 
 	long r = ct_clone(start, t->stack_top, clone_flags,
 			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
@@ -142,19 +133,15 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		err = apply_sched(t, a);
 		t->startup = err ? ABORT : GO;
 		ct_futex_wake(&t->startup, 1, false);
-		if (err) {	/* the child exits without running fn */
-			int tid;
-			while ((tid = atomic_load(t->tid)))
-				ct_futex_wait(t->tid, tid, CLOCK_MONOTONIC, NULL, true);
-		}
+		if (err)	/* the child exits without running fn */
+			ct_wait_gone(t);
 	}
 	if (err) {
 		atomic_fetch_sub(&ct_live_threads, 1);
 		ct_list_del(t);
 		ct_region_put(t);
 	}
-	if (mask)
-		set_mask(&old, NULL);
+	set_mask(&old, NULL);
 out:
 	ct_attr_free(&def);
 	return err;

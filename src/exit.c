@@ -7,7 +7,8 @@
 #include <sys/syscall.h>
 #include "internal.h"
 
-/* Idle cached regions up to this many keep their stack pages. */
+/* While fewer threads than this are alive, an exiting thread keeps its
+ * stack pages: its region is about to be reused by the next create. */
 #define CT_HOT_REGIONS 8
 
 static void release_stack(struct ct_thread *t)
@@ -34,10 +35,10 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	    atomic_fetch_sub(&ct_live_threads, 1) == 1)
 		exit(0);
 
-	/* 3. Regions beyond a few hot ones sit idle in the cache: give the
-	 *    stack pages this thread touched back to the kernel, below the
-	 *    frame we are running on (glibc does this at every exit; a
-	 *    sequential create/join loop then pays for it on every cycle). */
+	/* 3. With many threads alive, regions will sit idle in the cache:
+	 *    give the stack pages this thread touched back to the kernel,
+	 *    below the frame we are running on (glibc does this at every
+	 *    exit; a sequential create/join loop then pays for it each time). */
 	if (t->kind == CT_OURS && t->stack_size &&
 	    atomic_load_explicit(&ct_live_threads, memory_order_relaxed) >= CT_HOT_REGIONS)
 		release_stack(t);

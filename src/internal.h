@@ -113,8 +113,7 @@ struct ct_thread {
 	void *(*start)(void *);
 	void *arg;
 	void *result;
-	bool has_sigmask;		/* start with this mask, not the creator's */
-	sigset_t sigmask;
+	sigset_t sigmask;		/* the child's first act installs it */
 	_Atomic int startup;		/* 0 go, 1 wait for the creator, 2 abort */
 
 	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
@@ -250,6 +249,8 @@ hidden int ct_join(pthread_t th, void **res, clockid_t clock,
  * unless it is detached or claimed by a joiner already: then -1.  Returns
  * the state before. */
 hidden int ct_claim(struct ct_thread *t, int bit);
+/* Until the kernel has cleared t's tid word: the thread is gone. */
+hidden void ct_wait_gone(struct ct_thread *t);
 /* Give a finished joinable (or late-detached) thread's region back. */
 hidden void ct_reap(struct ct_thread *t);
 

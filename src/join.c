@@ -6,6 +6,13 @@
 #include <errno.h>
 #include "internal.h"
 
+void ct_wait_gone(struct ct_thread *t)
+{
+	int tid;
+	while ((tid = atomic_load_explicit(t->tid, memory_order_acquire)))
+		ct_futex_wait(t->tid, tid, CLOCK_MONOTONIC, NULL, true);
+}
+
 void ct_reap(struct ct_thread *t)
 {
 	if (t->kind == CT_OURS)

@@ -141,9 +141,7 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 	if (old) {
 		/* A detached thread puts its region back just before it
 		 * exits: wait for the kernel's clear-tid wake. */
-		int tid;
-		while ((tid = atomic_load_explicit(old->tid, memory_order_acquire)))
-			ct_futex_wait(old->tid, tid, CLOCK_MONOTONIC, NULL, true);
+		ct_wait_gone(old);
 		save(&f, old);
 	} else {
 		int err = map_region(&f, stack_size, guard_size);
