@@ -110,10 +110,13 @@ int ct_cond_wake(struct ct_cond *c, bool all)
 	int seq = atomic_fetch_add(&c->seq, 1) + 1;
 	struct ct_mutex *m = shared ? NULL :
 		atomic_load_explicit(&c->mutex, memory_order_relaxed);
-	/* A signal requeues only onto a held mutex: a free one would let
-	 * the waiter run at once. */
+	/* A signal requeues only onto a mutex that already has waiters: its
+	 * unlock makes a wake call anyway, and the waiter would only find it
+	 * held.  On a free or merely held mutex a plain wake is one system
+	 * call where requeue plus the unlock's wake are two, and the waiter
+	 * usually finds the mutex released by the time it runs. */
 	if (m && ct_mutex_requeueable(m, false) &&
-	    (all || atomic_load_explicit(&m->lock, memory_order_relaxed))) {
+	    (all || atomic_load_explicit(&m->lock, memory_order_relaxed) == 2)) {
 		atomic_fetch_add(&c->bcast, 1);
 		int n = ct_futex_requeue(&c->seq, all ? 1 : 0, all ? INT_MAX : 1,
 					 &m->lock, seq, false);
