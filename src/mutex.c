@@ -151,18 +151,28 @@ static int checked_lock(struct ct_mutex *m, int kind, clockid_t clock,
 	return 0;
 }
 
+/* A recursive unlock takes one level off; a condvar wait (depth) takes
+ * them all and keeps the count for its relock.  True while still held. */
+static bool unwind_count(struct ct_mutex *m, unsigned *depth)
+{
+	if (depth) {
+		*depth = m->count;
+		m->count = 0;
+		return false;
+	}
+	if (!m->count)
+		return false;
+	m->count--;
+	return true;
+}
+
 static int checked_unlock(struct ct_mutex *m, int kind, unsigned *depth)
 {
 	if (atomic_load_explicit(&m->owner, memory_order_relaxed) !=
 	    ct_self_tid())
 		return EPERM;
-	if (depth) {
-		*depth = m->count;
-		m->count = 0;
-	} else if (m->count) {
-		m->count--;
+	if (unwind_count(m, depth))
 		return 0;
-	}
 	int saved = m->saved_prio;
 	atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
 	plain_unlock(m, kind);
@@ -387,13 +397,8 @@ static int tid_unlock(struct ct_mutex *m, int kind, unsigned *depth)
 	if ((atomic_load_explicit(&m->lock, memory_order_relaxed) &
 	     FUTEX_TID_MASK) != tid)
 		return EPERM;
-	if (depth) {
-		*depth = m->count;
-		m->count = 0;
-	} else if (m->count) {
-		m->count--;
+	if (unwind_count(m, depth))
 		return 0;
-	}
 	if (!(kind & CT_MK_ROBUST)) {
 		tid_release(m, kind, tid, false);
 		return 0;

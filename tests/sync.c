@@ -47,6 +47,15 @@ void st_run(int n, void *(*fn)(void *), void *arg)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 }
 
+long st_in_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	void *r;
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	ck_assert_int_eq(pthread_join(t, &r), 0);
+	return (long)r;
+}
+
 int st_child_ok(int pid)
 {
 	int status;

@@ -21,6 +21,8 @@ long st_elapsed_ms(const struct timespec *start);
 void *st_shared(size_t size);
 /* Run fn(arg) in n threads and join them all. */
 void st_run(int n, void *(*fn)(void *), void *arg);
+/* Run fn(arg) in one new thread and return what it returned. */
+long st_in_thread(void *(*fn)(void *), void *arg);
 /* Wait for a child; true if it exited with status 0. */
 int st_child_ok(int pid);
 /* A test case with a generous timeout for stress work. */

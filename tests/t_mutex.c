@@ -38,15 +38,6 @@ static void *unlock_other(void *m)
 	return (void *)(long)pthread_mutex_unlock(m);
 }
 
-static long in_thread(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-	void *r;
-	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
-	ck_assert_int_eq(pthread_join(t, &r), 0);
-	return (long)r;
-}
-
 START_TEST(static_initializers)
 {
 	pthread_mutex_t n = PTHREAD_MUTEX_INITIALIZER;
@@ -55,25 +46,25 @@ START_TEST(static_initializers)
 	pthread_mutex_t a = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 	ck_assert_int_eq(pthread_mutex_lock(&n), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(&n), EBUSY);
-	ck_assert_int_eq(in_thread(try_other, &n), EBUSY);
+	ck_assert_int_eq(st_in_thread(try_other, &n), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&n), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(&r), 0);
-	ck_assert_int_eq(in_thread(try_other, &r), EBUSY);
-	ck_assert_int_eq(in_thread(unlock_other, &r), EPERM);
+	ck_assert_int_eq(st_in_thread(try_other, &r), EBUSY);
+	ck_assert_int_eq(st_in_thread(unlock_other, &r), EPERM);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(pthread_mutex_unlock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&r), EPERM);
-	ck_assert_int_eq(in_thread(try_other, &r), 0);	/* thread exits holding */
+	ck_assert_int_eq(st_in_thread(try_other, &r), 0);	/* thread exits holding */
 	ck_assert_int_eq(pthread_mutex_lock(&e), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&e), EDEADLK);
 	ck_assert_int_eq(pthread_mutex_trylock(&e), EBUSY);
-	ck_assert_int_eq(in_thread(unlock_other, &e), EPERM);
+	ck_assert_int_eq(st_in_thread(unlock_other, &e), EPERM);
 	ck_assert_int_eq(pthread_mutex_unlock(&e), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&e), EPERM);
 	ck_assert_int_eq(pthread_mutex_lock(&a), 0);
-	ck_assert_int_eq(in_thread(try_other, &a), EBUSY);
+	ck_assert_int_eq(st_in_thread(try_other, &a), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&a), 0);
 	ck_assert_int_eq(pthread_mutex_destroy(&a), 0);
 }
@@ -124,7 +115,7 @@ START_TEST(timed)
 		t.tv_nsec = 1000000000L;
 		ck_assert_int_eq(pthread_mutex_timedlock(m, &t), 0);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
-		in_thread(lock_hold, m);
+		st_in_thread(lock_hold, m);
 		ck_assert_int_eq(pthread_mutex_timedlock(m, &t), EINVAL);
 		t.tv_nsec = -1;
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
@@ -228,7 +219,7 @@ START_TEST(robust_thread_death)
 	for (int type = 0; type < 3; type++) {
 		pthread_mutex_t *m = make(type, PTHREAD_MUTEX_ROBUST,
 					  protos[p], 0);
-		in_thread(lock_hold, m);
+		st_in_thread(lock_hold, m);
 		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
 		ck_assert_int_eq(pthread_mutex_consistent(m), 0);
 		ck_assert_int_eq(pthread_mutex_consistent(m), EINVAL);
@@ -236,7 +227,7 @@ START_TEST(robust_thread_death)
 		ck_assert_int_eq(pthread_mutex_lock(m), 0);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		/* Dead owner, trylock; then unlock without consistent. */
-		in_thread(lock_hold, m);
+		st_in_thread(lock_hold, m);
 		ck_assert_int_eq(pthread_mutex_trylock(m), EOWNERDEAD);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		ck_assert_int_eq(pthread_mutex_lock(m), ENOTRECOVERABLE);
@@ -279,12 +270,12 @@ START_TEST(robust_list_many)
 		_exit(0);
 	ck_assert(st_child_ok(pid));
 	for (int i = 0; i < 5; i++)
-		in_thread(lock_hold, m[i]);
+		st_in_thread(lock_hold, m[i]);
 	for (int i = 4; i >= 0; i--)
-		ck_assert_int_eq(in_thread(lock_consistent_unlock, m[i]),
+		ck_assert_int_eq(st_in_thread(lock_consistent_unlock, m[i]),
 				 EOWNERDEAD);
 	for (int i = 0; i < 5; i++)
-		ck_assert_int_eq(in_thread(lock_consistent_unlock, m[i]), 0);
+		ck_assert_int_eq(st_in_thread(lock_consistent_unlock, m[i]), 0);
 }
 END_TEST
 
@@ -339,17 +330,17 @@ START_TEST(pi_basics)
 				  PTHREAD_PRIO_INHERIT, 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), EDEADLK);
-	ck_assert_int_eq(in_thread(try_other, m), EBUSY);
-	ck_assert_int_eq(in_thread(unlock_other, m), EPERM);
+	ck_assert_int_eq(st_in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(st_in_thread(unlock_other, m), EPERM);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(m), EPERM);
 	m = make(PTHREAD_MUTEX_RECURSIVE, 0, PTHREAD_PRIO_INHERIT, 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(m), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
-	ck_assert_int_eq(in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(st_in_thread(try_other, m), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
-	ck_assert_int_eq(in_thread(try_other, m), 0);
+	ck_assert_int_eq(st_in_thread(try_other, m), 0);
 	/* The word is the kernel's PI format: the owner's tid. */
 	ck_assert_int_ne(*(volatile int *)m & 0x3fffffff, 0);
 }
@@ -371,7 +362,7 @@ START_TEST(pp_basics)
 	ck_assert_int_eq(pthread_mutex_getprioceiling(&m, &c), 0);
 	ck_assert_int_eq(c, lo + 1);
 	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
-	ck_assert_int_eq(in_thread(try_other, &m), EBUSY);
+	ck_assert_int_eq(st_in_thread(try_other, &m), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
 	int old;
 	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, hi, &old), 0);
@@ -382,7 +373,7 @@ START_TEST(pp_basics)
 	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
 	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, lo, &old), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
-	ck_assert_int_eq(in_thread(try_other, &m), 0);
+	ck_assert_int_eq(st_in_thread(try_other, &m), 0);
 	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER;
 	ck_assert_int_eq(pthread_mutex_getprioceiling(&plain, &c), EINVAL);
 	/* Robust and priority protection do not combine. */

@@ -11,15 +11,6 @@ static void *tryrd(void *l) { return (void *)(long)pthread_rwlock_tryrdlock(l); 
 static void *trywr(void *l) { return (void *)(long)pthread_rwlock_trywrlock(l); }
 static void *rd_keep(void *l) { return (void *)(long)pthread_rwlock_rdlock(l); }
 
-static long in_thread(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-	void *r;
-	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
-	ck_assert_int_eq(pthread_join(t, &r), 0);
-	return (long)r;
-}
-
 START_TEST(basics)
 {
 	pthread_rwlock_t a = PTHREAD_RWLOCK_INITIALIZER;
@@ -28,8 +19,8 @@ START_TEST(basics)
 	for (int i = 0; i < 2; i++) {
 		pthread_rwlock_t *l = ls[i];
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), 0);
-		ck_assert_int_eq(in_thread(tryrd, l), 0);	/* shared */
-		ck_assert_int_eq(in_thread(trywr, l), EBUSY);
+		ck_assert_int_eq(st_in_thread(tryrd, l), 0);	/* shared */
+		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
 		ck_assert_int_eq(pthread_rwlock_destroy(l), EBUSY);
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* ours */
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* thread's */
@@ -38,8 +29,8 @@ START_TEST(basics)
 		ck_assert_int_eq(pthread_rwlock_wrlock(l), EDEADLK);
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), EDEADLK);
 		ck_assert_int_eq(pthread_rwlock_trywrlock(l), EDEADLK);
-		ck_assert_int_eq(in_thread(tryrd, l), EBUSY);
-		ck_assert_int_eq(in_thread(trywr, l), EBUSY);
+		ck_assert_int_eq(st_in_thread(tryrd, l), EBUSY);
+		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
 		pthread_t t;
 		pthread_create(&t, NULL, trywr, l);
 		void *r;
@@ -68,7 +59,7 @@ START_TEST(timed)
 	struct timespec s, t;
 	clock_gettime(CLOCK_MONOTONIC, &s);
 	t = st_deadline(CLOCK_REALTIME, 20);
-	ck_assert_int_eq(in_thread(tryrd, &l), EBUSY);
+	ck_assert_int_eq(st_in_thread(tryrd, &l), EBUSY);
 	pthread_rwlock_unlock(&l);
 	pthread_t h;
 	pthread_create(&h, NULL, rd_keep, &l);	/* exits holding a read lock */
@@ -124,7 +115,7 @@ START_TEST(kinds)
 		pthread_t w;
 		pthread_create(&w, NULL, wr_hold_briefly, &l);
 		usleep(20000);	/* the writer is waiting now */
-		long r = in_thread(tryrd, &l);
+		long r = st_in_thread(tryrd, &l);
 		if (k == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) {
 			ck_assert_int_eq(r, EBUSY);
 		} else {
@@ -143,7 +134,7 @@ START_TEST(kinds)
 	pthread_rwlock_rdlock(&l);
 	struct timespec t = st_deadline(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(pthread_rwlock_timedwrlock(&l, &t), ETIMEDOUT);
-	ck_assert_int_eq(in_thread(tryrd, &l), 0);
+	ck_assert_int_eq(st_in_thread(tryrd, &l), 0);
 }
 END_TEST
 
