@@ -83,15 +83,11 @@ int pthread_barrierattr_destroy(pthread_barrierattr_t *a)
 
 int pthread_barrierattr_setpshared(pthread_barrierattr_t *a, int pshared)
 {
-	if (pshared != PTHREAD_PROCESS_PRIVATE &&
-	    pshared != PTHREAD_PROCESS_SHARED)
-		return EINVAL;
-	*(int *)a = pshared;
-	return 0;
+	return ct_set_pshared((int *)a, 1, pshared);
 }
 
 int pthread_barrierattr_getpshared(const pthread_barrierattr_t *a, int *pshared)
 {
-	*pshared = *(const int *)a;
+	*pshared = ct_pshared(*(const int *)a, 1);
 	return 0;
 }

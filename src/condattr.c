@@ -34,17 +34,11 @@ int pthread_condattr_getclock(const pthread_condattr_t *a, clockid_t *clock)
 
 int pthread_condattr_setpshared(pthread_condattr_t *a, int pshared)
 {
-	if (pshared != PTHREAD_PROCESS_PRIVATE &&
-	    pshared != PTHREAD_PROCESS_SHARED)
-		return EINVAL;
-	A(a) = (A(a) & ~CT_COND_SHARED) |
-	       (pshared == PTHREAD_PROCESS_SHARED ? CT_COND_SHARED : 0);
-	return 0;
+	return ct_set_pshared(&A(a), CT_COND_SHARED, pshared);
 }
 
 int pthread_condattr_getpshared(const pthread_condattr_t *a, int *pshared)
 {
-	*pshared = CA(a) & CT_COND_SHARED ? PTHREAD_PROCESS_SHARED
-					  : PTHREAD_PROCESS_PRIVATE;
+	*pshared = ct_pshared(CA(a), CT_COND_SHARED);
 	return 0;
 }

@@ -34,18 +34,12 @@ int pthread_mutexattr_gettype(const pthread_mutexattr_t *a, int *type)
 
 int pthread_mutexattr_setpshared(pthread_mutexattr_t *a, int pshared)
 {
-	if (pshared != PTHREAD_PROCESS_PRIVATE &&
-	    pshared != PTHREAD_PROCESS_SHARED)
-		return EINVAL;
-	A(a) = (A(a) & ~CT_MK_SHARED) |
-	       (pshared == PTHREAD_PROCESS_SHARED ? CT_MK_SHARED : 0);
-	return 0;
+	return ct_set_pshared(&A(a), CT_MK_SHARED, pshared);
 }
 
 int pthread_mutexattr_getpshared(const pthread_mutexattr_t *a, int *pshared)
 {
-	*pshared = CA(a) & CT_MK_SHARED ? PTHREAD_PROCESS_SHARED
-					 : PTHREAD_PROCESS_PRIVATE;
+	*pshared = ct_pshared(CA(a), CT_MK_SHARED);
 	return 0;
 }
 

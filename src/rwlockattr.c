@@ -35,15 +35,11 @@ int pthread_rwlockattr_getkind_np(const pthread_rwlockattr_t *a, int *kind)
 
 int pthread_rwlockattr_setpshared(pthread_rwlockattr_t *a, int pshared)
 {
-	if (pshared != PTHREAD_PROCESS_PRIVATE &&
-	    pshared != PTHREAD_PROCESS_SHARED)
-		return EINVAL;
-	A(a)[1] = pshared;
-	return 0;
+	return ct_set_pshared(&A(a)[1], 1, pshared);
 }
 
 int pthread_rwlockattr_getpshared(const pthread_rwlockattr_t *a, int *pshared)
 {
-	*pshared = CA(a)[1];
+	*pshared = ct_pshared(CA(a)[1], 1);
 	return 0;
 }

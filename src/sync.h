@@ -123,4 +123,23 @@ _Static_assert(sizeof(struct ct_sem) == sizeof(sem_t), "sem size");
 #define CT_SEM_VALUE_MASK 0xffffffffu
 #define CT_SEM_SHARED FUTEX_PRIVATE_FLAG
 
+/* The pshared attribute of every attribute object: the `flag' bit of an
+ * int word (barrier and rwlock attributes keep the value itself, which is
+ * the same thing with flag 1). */
+_Static_assert(PTHREAD_PROCESS_PRIVATE == 0 && PTHREAD_PROCESS_SHARED == 1,
+	       "pshared values are glibc's");
+static inline int ct_set_pshared(int *word, int flag, int pshared)
+{
+	if (pshared != PTHREAD_PROCESS_PRIVATE &&
+	    pshared != PTHREAD_PROCESS_SHARED)
+		return EINVAL;
+	*word = (*word & ~flag) | (pshared == PTHREAD_PROCESS_SHARED ? flag : 0);
+	return 0;
+}
+
+static inline int ct_pshared(int word, int flag)
+{
+	return word & flag ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE;
+}
+
 #endif
