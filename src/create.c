@@ -68,7 +68,7 @@ static bool round_page(size_t v, size_t *out)
 /* Scheduling attributes, applied by the creator to the new tid. */
 static int apply_sched(struct ct_thread *t, const struct ct_attr *a)
 {
-	pid_t tid = atomic_load(t->tid);
+	pid_t tid = atomic_load(ct_tid(t));
 	if (a->inherit == PTHREAD_EXPLICIT_SCHED &&
 	    syscall(SYS_sched_setscheduler, tid, a->policy, &a->param))
 		return errno;
@@ -126,8 +126,8 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	t->sigmask = a->ext && a->ext->have_sigmask ? a->ext->sigmask : old;
 
 	long r = ct_clone(start, t->stack_top, clone_flags,
-			  t, (int *)t->tid, CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
-			  (int *)t->tid);
+			  t, (int *)ct_tid(t), CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
+			  (int *)ct_tid(t));
 	err = r < 0 ? EAGAIN : 0;
 	if (!err && sched) {
 		err = apply_sched(t, a);

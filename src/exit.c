@@ -56,7 +56,7 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 *    our tid word: have the kernel clear and wake it, so it can be
 	 *    joined like any other. */
 	if (t->kind != CT_OURS)
-		syscall(SYS_set_tid_address, t->tid);
+		syscall(SYS_set_tid_address, ct_tid(t));
 
 	/* 6. The single decision of who frees the region (internal.h).  A
 	 *    detached thread puts it back now; the cache hands it out only
@@ -66,7 +66,7 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 		ct_region_put(t);
 
 	/* 7. Only this thread ends (SYS_exit, not exit_group); the kernel
-	 *    then zeroes *t->tid and wakes the joiner. */
+	 *    then zeroes its tid word and wakes the joiner. */
 	for (;;)
 		syscall(SYS_exit, 0);
 }

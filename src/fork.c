@@ -34,7 +34,7 @@ static void parent(void)
 static void lose(struct ct_thread *t)
 {
 	if (t->kind == CT_OURS) {
-		atomic_store(t->tid, 0);
+		atomic_store(ct_tid(t), 0);
 		ct_region_put(t);
 	} else if (t->kind == CT_FOREIGN) {
 		free((void *)t->handle);
@@ -56,7 +56,7 @@ static void child(void)
 	ct_live_threads = 1;
 	if (self) {
 		/* glibc rewrote its own TCB's tid; a stand-in needs it too. */
-		atomic_store(self->tid, (int)syscall(SYS_gettid));
+		atomic_store(ct_tid(self), (int)syscall(SYS_gettid));
 		/* The kernel keeps no robust list across fork. */
 		self->robust_registered = false;
 		ct_list_add(self);

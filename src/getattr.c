@@ -82,7 +82,7 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 		a->guard_size = guard;
 	}
 	a->have_stack = true;
-	pid_t tid = atomic_load(t->tid);
+	pid_t tid = atomic_load(ct_tid(t));
 	if (!err && tid) {
 		a->policy = sched_getscheduler(tid);
 		if (a->policy < 0 || sched_getparam(tid, &a->param))

@@ -105,7 +105,6 @@ struct ct_thread {
 	 * and fork walk it. */
 	struct ct_thread *next, *prev;
 	pthread_t handle;		/* glibc-format block before us */
-	_Atomic int *tid;		/* the kernel's set/clear-tid word */
 	_Atomic int detach_state;	/* CT_DETACHED | CT_EXITED | CT_JOINING */
 	unsigned char kind;		/* enum ct_kind */
 	void *foreign_pd;		/* not ours: glibc's real struct pthread */
@@ -186,6 +185,11 @@ static inline struct ct_thread *ct_self(void)
 {
 	struct ct_thread *t = ct_self_desc;
 	return likely(t != NULL) ? t : ct_self_slow();
+}
+/* The kernel's set/clear-tid word: glibc's struct pthread tid field. */
+static inline _Atomic int *ct_tid(const struct ct_thread *t)
+{
+	return (_Atomic int *)((char *)t->handle + ct_glibc.off_tid);
 }
 /* Set a new thread's ct_self_desc from its creator, before clone. */
 hidden void ct_self_install(struct ct_thread *t);

@@ -9,8 +9,8 @@
 void ct_wait_gone(struct ct_thread *t)
 {
 	int tid;
-	while ((tid = atomic_load_explicit(t->tid, memory_order_acquire)))
-		ct_futex_wait(t->tid, tid, CLOCK_MONOTONIC, NULL, true);
+	while ((tid = atomic_load_explicit(ct_tid(t), memory_order_acquire)))
+		ct_futex_wait(ct_tid(t), tid, CLOCK_MONOTONIC, NULL, true);
 }
 
 void ct_reap(struct ct_thread *t)
@@ -44,8 +44,8 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 		return EINVAL;
 
 	int tid;
-	while ((tid = atomic_load_explicit(t->tid, memory_order_acquire))) {
-		int r = try ? EBUSY : ct_futex_wait(t->tid, tid, clock, abstime, true);
+	while ((tid = atomic_load_explicit(ct_tid(t), memory_order_acquire))) {
+		int r = try ? EBUSY : ct_futex_wait(ct_tid(t), tid, clock, abstime, true);
 		if (r == EBUSY || r == ETIMEDOUT) {
 			/* Unclaim; if it exited meanwhile, a later join or
 			 * detach reaps it (it saw no CT_DETACHED). */

@@ -37,7 +37,7 @@ static void unlink_cached(struct ct_thread *t)
 
 static bool gone(struct ct_thread *t)
 {
-	return atomic_load_explicit(t->tid, memory_order_acquire) == 0;
+	return atomic_load_explicit(ct_tid(t), memory_order_acquire) == 0;
 }
 
 /* The part of the descriptor that describes the region and survives in
@@ -70,7 +70,6 @@ static struct ct_thread *lay_out(const struct region_fields *f)
 	t->guard_size = f->guard_size;
 	t->tls_ready = f->tls_ready;
 	t->handle = (pthread_t)pd;
-	t->tid = (_Atomic int *)(pd + ct_glibc.off_tid);
 	t->kind = CT_OURS;
 	t->stack_top = (void *)((pd - tls_below) & ~(uintptr_t)15);
 	t->stack = (char *)f->map + f->guard_size;

@@ -30,7 +30,6 @@ static struct ct_thread *standin(enum ct_kind kind)
 	}
 	struct ct_thread *t = ct_desc((pthread_t)pd);
 	t->handle = (pthread_t)pd;
-	t->tid = (_Atomic int *)((char *)pd + ct_glibc.off_tid);
 	t->kind = kind;
 	t->foreign_pd = CT_TP_TO_PD(ct_get_tp());
 	ct_glibc_init_standin(pd, syscall(SYS_gettid));

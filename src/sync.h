@@ -75,7 +75,7 @@ hidden int ct_mutex_acquire(struct ct_mutex *m, clockid_t clock,
 
 static inline int ct_self_tid(void)
 {
-	return atomic_load_explicit(ct_self()->tid, memory_order_relaxed);
+	return atomic_load_explicit(ct_tid(ct_self()), memory_order_relaxed);
 }
 
 /* ---- cond.c ---- */
