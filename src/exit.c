@@ -39,7 +39,7 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 *    give the stack pages this thread touched back to the kernel,
 	 *    below the frame we are running on (glibc does this at every
 	 *    exit; a sequential create/join loop then pays for it each time). */
-	if (t->kind == CT_OURS && t->stack_size &&
+	if (t->kind == CT_OURS && t->region.stack_size &&
 	    atomic_load_explicit(&ct_live_threads, memory_order_relaxed) >= CT_HOT_REGIONS)
 		release_stack(t);
 

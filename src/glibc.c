@@ -208,12 +208,12 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 	char block[CT_LIBC_TLS_MAX];
 	bool have_block;
 
-	if (t->tls_ready) {
+	if (t->region.tls_ready) {
 		memcpy(block, libc_tls, ct_glibc.libc_tls_size);
 		have_block = true;
 		/* Frees the DTV and the dynamic TLS blocks of the last thread. */
 		dl_deallocate_tls(tp, false);
-		t->tls_ready = false;
+		t->region.tls_ready = false;
 		memset(pd, 0, ct_glibc.pd_size);
 	} else {
 		have_block = take_spare(block);
@@ -223,7 +223,7 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 			put_spare(block);
 		return EAGAIN;
 	}
-	t->tls_ready = true;
+	t->region.tls_ready = true;
 	if (have_block)
 		memcpy(libc_tls, block, ct_glibc.libc_tls_size);
 
@@ -252,7 +252,7 @@ void ct_glibc_set_stack(struct ct_thread *t)
 	void *pd = (void *)t->handle;
 	FIELD(pd, ct_glibc.off_stackblock, void *) = t->stack;
 	FIELD(pd, ct_glibc.off_stackblock_size, size_t) = t->stack_avail;
-	FIELD(pd, ct_glibc.off_guardsize, size_t) = t->guard_size;
+	FIELD(pd, ct_glibc.off_guardsize, size_t) = t->region.guard_size;
 }
 
 void ct_glibc_init_standin(void *pd, int tid)

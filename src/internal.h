@@ -99,6 +99,14 @@ struct ct_key_value {
 	void *value;
 };
 
+/* What a region is; it survives in the cache from thread to thread. */
+struct ct_region {
+	void *map;
+	size_t map_size;
+	size_t stack_size, guard_size;	/* cache key (0, 0: user stack) */
+	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
+};
+
 struct ct_thread {
 	/* Thread list: every thread this library knows (ours, main, foreign
 	 * ones that called into us), under ct_list_lock.  set*id broadcast
@@ -118,11 +126,8 @@ struct ct_thread {
 	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
 	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
 	 * the region holds no guard and no stack, only TLS, TCB, descriptor. */
-	void *map;
-	size_t map_size;
-	size_t stack_size, guard_size;	/* region cache key (0, 0: user stack) */
+	struct ct_region region;
 	struct ct_thread *cache_next, *cache_prev;	/* region cache links */
-	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
 	void *stack;			/* the stack as reported: lowest address */
 	size_t stack_avail;		/* and size (TLS and TCB at its top) */
 	void *stack_top;		/* where the thread's stack pointer starts */

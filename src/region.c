@@ -32,7 +32,7 @@ static void unlink_cached(struct ct_thread *t)
 {
 	t->cache_prev->cache_next = t->cache_next;
 	t->cache_next->cache_prev = t->cache_prev;
-	cache_bytes -= t->map_size;
+	cache_bytes -= t->region.map_size;
 }
 
 static bool gone(struct ct_thread *t)
@@ -40,40 +40,23 @@ static bool gone(struct ct_thread *t)
 	return atomic_load_explicit(ct_tid(t), memory_order_acquire) == 0;
 }
 
-/* The part of the descriptor that describes the region and survives in
- * the cache; everything else is zeroed for the next thread. */
-struct region_fields {
-	void *map;
-	size_t map_size, stack_size, guard_size;
-	bool tls_ready;
-};
-
-static void save(struct region_fields *f, const struct ct_thread *t)
-{
-	*f = (struct region_fields){ t->map, t->map_size, t->stack_size,
-				     t->guard_size, t->tls_ready };
-}
-
-/* Zero the descriptor and set what follows from the region's layout. */
-static struct ct_thread *lay_out(const struct region_fields *f)
+/* Zero the descriptor (but for the region it describes) and set what
+ * follows from the region's layout. */
+static struct ct_thread *lay_out(struct ct_region r)
 {
 	size_t tls_below = ct_glibc.tls_static_size - ct_glibc.pd_size;
-	uintptr_t top = (uintptr_t)f->map + f->map_size;
+	uintptr_t top = (uintptr_t)r.map + r.map_size;
 	uintptr_t pd = (top - ct_glibc.desc_off - sizeof(struct ct_thread)) &
 		       ~(ct_glibc.tls_static_align - 1);
 	struct ct_thread *t = ct_desc((pthread_t)pd);
 
 	memset(t, 0, sizeof *t);
-	t->map = f->map;
-	t->map_size = f->map_size;
-	t->stack_size = f->stack_size;
-	t->guard_size = f->guard_size;
-	t->tls_ready = f->tls_ready;
+	t->region = r;
 	t->handle = (pthread_t)pd;
 	t->kind = CT_OURS;
 	t->stack_top = (void *)((pd - tls_below) & ~(uintptr_t)15);
-	t->stack = (char *)f->map + f->guard_size;
-	t->stack_avail = f->stack_size;
+	t->stack = (char *)r.map + r.guard_size;
+	t->stack_avail = r.stack_size;
 	return t;
 }
 
@@ -88,7 +71,7 @@ static size_t top_bytes(void)
 /* The least stack a thread gets below its TLS (glibc: MINIMAL_REST_STACK). */
 #define CT_MIN_REST_STACK 2048
 
-static int map_region(struct region_fields *f, size_t stack_size,
+static int map_region(struct ct_region *r, size_t stack_size,
 		      size_t guard_size)
 {
 	size_t page = ct_glibc.page_size, size;
@@ -107,7 +90,7 @@ static int map_region(struct region_fields *f, size_t stack_size,
 		munmap(map, size);
 		return EAGAIN;
 	}
-	*f = (struct region_fields){ map, size, stack_size, guard_size, false };
+	*r = (struct ct_region){ map, size, stack_size, guard_size, false };
 	return 0;
 }
 
@@ -118,7 +101,7 @@ static struct ct_thread *take_cached(size_t stack_size, size_t guard_size)
 	struct ct_thread *t, *match = NULL;
 	ct_lock(&ct_cache_lock);
 	for (t = cache.cache_next; t != &cache; t = t->cache_next) {
-		if (t->stack_size != stack_size || t->guard_size != guard_size)
+		if (t->region.stack_size != stack_size || t->region.guard_size != guard_size)
 			continue;
 		if (!match)
 			match = t;
@@ -135,26 +118,25 @@ static struct ct_thread *take_cached(size_t stack_size, size_t guard_size)
 
 int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 {
-	struct region_fields f;
+	struct ct_region r;
 	struct ct_thread *old = take_cached(stack_size, guard_size);
 	if (old) {
 		/* A detached thread puts its region back just before it
 		 * exits: wait for the kernel's clear-tid wake. */
 		ct_wait_gone(old);
-		save(&f, old);
+		r = old->region;
 	} else {
-		int err = map_region(&f, stack_size, guard_size);
+		int err = map_region(&r, stack_size, guard_size);
 		if (err)
 			return err;
 	}
-	struct ct_thread *t = lay_out(&f);
+	struct ct_thread *t = lay_out(r);
 	int err = ct_glibc_setup_tcb(t);
 	if (err) {
-		if (t->tls_ready || old) {
+		if (t->region.tls_ready || old)
 			ct_region_put(t);
-		} else {
-			munmap(f.map, f.map_size);
-		}
+		else
+			munmap(r.map, r.map_size);
 		return err;
 	}
 	*out = t;
@@ -169,7 +151,7 @@ void ct_region_put(struct ct_thread *t)
 	t->cache_prev = &cache;
 	t->cache_next->cache_prev = t;
 	cache.cache_next = t;
-	cache_bytes += t->map_size;
+	cache_bytes += t->region.map_size;
 	/* Trim from the oldest end, never a region still running. */
 	for (v = cache.cache_prev; cache_bytes > CT_CACHE_MAX && v != &cache; ) {
 		struct ct_thread *prev = v->cache_prev;
@@ -183,8 +165,8 @@ void ct_region_put(struct ct_thread *t)
 	ct_unlock(&ct_cache_lock);
 	while ((v = victims)) {
 		victims = v->cache_next;
-		if (v->tls_ready)
+		if (v->region.tls_ready)
 			ct_glibc_retire_tcb(v);
-		munmap(v->map, v->map_size);
+		munmap(v->region.map, v->region.map_size);
 	}
 }
