@@ -111,14 +111,6 @@ int ct_count_tasks(void)
 	return n;
 }
 
-int ct_is_own_thread(pthread_t th)
-{
-	int (*is_own)(pthread_t) = (int (*)(pthread_t))
-		dlsym(RTLD_DEFAULT, "clonethreads_is_own_thread");
-	ck_assert_msg(is_own != NULL, "clonethreads_is_own_thread not found");
-	return is_own(th);
-}
-
 int ct_gettid(void)
 {
 	return (int)syscall(SYS_gettid);

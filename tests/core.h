@@ -45,9 +45,6 @@ int ct_rerun(const char *scenario, const char *const *env);
 /* Lines in /proc/self/maps; entries in /proc/self/task. */
 int ct_count_maps(void);
 int ct_count_tasks(void);
-/* clonethreads_is_own_thread, looked up at run time so that programs not
- * linked with the library can call it. */
-int ct_is_own_thread(pthread_t th);
 /* The kernel thread id of the calling thread. */
 int ct_gettid(void);
 

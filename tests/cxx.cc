@@ -14,14 +14,6 @@
 
 namespace {
 
-bool is_own_thread(pthread_t th)
-{
-	auto f = reinterpret_cast<int (*)(pthread_t)>(
-		dlsym(RTLD_DEFAULT, "clonethreads_is_own_thread"));
-	ck_assert_msg(f != nullptr, "clonethreads_is_own_thread not found");
-	return f(th) == 1;
-}
-
 std::atomic<int> constructed{0}, destroyed{0}, dtor_in_other_thread{0};
 std::atomic<int> detached_destroyed{0};
 
@@ -58,17 +50,14 @@ START_TEST(test_thread_local_dtors)
 {
 	reset_counts();
 	const int n = 8;
-	std::atomic<int> own{0};
 	std::vector<std::thread> threads;
 	for (int i = 0; i < n; i++)
-		threads.emplace_back([i, &own] {
+		threads.emplace_back([i] {
 			tracker.touch(i);
-			if (is_own_thread(pthread_self()))
-				own++;
+			ct_check_own(pthread_self(), 1);
 		});
 	for (auto &t : threads)
 		t.join();
-	ck_assert_int_eq(own.load(), n);
 	ck_assert_int_eq(constructed.load(), n);
 	ck_assert_int_eq(destroyed.load(), n);	// before join returned
 	ck_assert_int_eq(dtor_in_other_thread.load(), 0);

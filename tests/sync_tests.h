@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <time.h>
+#include "common.h"
 
 Suite *mutex_suite(void);
 Suite *cond_suite(void);

@@ -69,7 +69,10 @@ START_TEST(barrier_errors)
 	pthread_t t;
 	pthread_create(&t, NULL, barrier_once, &b);
 	usleep(10000);
-	ck_assert_int_eq(pthread_barrier_destroy(&b), EBUSY);
+	/* Destroying a barrier a thread is blocked on is undefined: the
+	 * library says EBUSY, glibc waits for ever. */
+	if (!ct_test_glibc())
+		ck_assert_int_eq(pthread_barrier_destroy(&b), EBUSY);
 	pthread_barrier_wait(&b);
 	ck_assert_int_eq(pthread_barrier_destroy(&b), 0);
 	pthread_join(t, NULL);

@@ -254,7 +254,10 @@ START_TEST(errors_and_destroy)
 	pthread_t t;
 	pthread_create(&t, NULL, bcast_wait, &g);
 	wait_ready(&g, 1);
-	ck_assert_int_eq(pthread_cond_destroy(&g.c), EBUSY);
+	/* Destroying a condvar a thread is blocked on is undefined: the
+	 * library says EBUSY, glibc waits for ever. */
+	if (!ct_test_glibc())
+		ck_assert_int_eq(pthread_cond_destroy(&g.c), EBUSY);
 	pthread_mutex_lock(&g.m);
 	g.go = 1;
 	pthread_cond_broadcast(&g.c);
@@ -354,9 +357,12 @@ static void mtype_init(pthread_mutex_t *m, const struct mtype *t)
 }
 
 /* Recursive mutexes are held several levels deep across the waits. */
+/* A condvar wait releases every level of a recursive mutex and takes
+ * them all back; glibc releases one level only, so the reference run
+ * holds it once. */
 static int mtype_depth(const struct mtype *t)
 {
-	return t->type == PTHREAD_MUTEX_RECURSIVE ? 3 : 1;
+	return t->type == PTHREAD_MUTEX_RECURSIVE && !ct_test_glibc() ? 3 : 1;
 }
 
 /* Failures seen by helper threads, reported by the test thread. */
@@ -724,7 +730,8 @@ Suite *cond_suite(void)
 	tcase_add_test(tc, producer_consumer);
 	tcase_add_test(tc, timeouts);
 	tcase_add_test(tc, errors_and_destroy);
-	tcase_add_test(tc, recursive_mutex_wait);
+	ct_tcase_add_beyond_glibc(tc, recursive_mutex_wait, "glibc releases one "
+		"level of a recursive mutex: the signaller never gets it");
 	tcase_add_test(tc, shared_across_fork);
 	tcase_add_test(tc, signal_morph_handover);
 	tcase_add_test(tc, signalled_then_deadline_on_mutex);
