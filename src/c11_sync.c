@@ -11,18 +11,16 @@ _Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t), "mtx_t size");
 _Static_assert(sizeof(cnd_t) == sizeof(pthread_cond_t), "cnd_t size");
 _Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag size");
 
+/* Any type is accepted, as glibc does: the two recursive combinations
+ * make a recursive mutex, anything else a plain one (mtx_timed changes
+ * nothing: every mutex here has a timed lock). */
 int mtx_init(mtx_t *m, int type)
 {
-	switch (type) {
-	case mtx_plain: case mtx_timed:
-		*M(m) = (struct ct_mutex){ .kind = PTHREAD_MUTEX_NORMAL };
-		return thrd_success;
-	case mtx_plain | mtx_recursive: case mtx_timed | mtx_recursive:
-		*M(m) = (struct ct_mutex){ .kind = PTHREAD_MUTEX_RECURSIVE };
-		return thrd_success;
-	default:
-		return thrd_error;
-	}
+	bool recursive = type == (mtx_plain | mtx_recursive) ||
+			 type == (mtx_timed | mtx_recursive);
+	*M(m) = (struct ct_mutex){ .kind = recursive ? PTHREAD_MUTEX_RECURSIVE
+						     : PTHREAD_MUTEX_NORMAL };
+	return thrd_success;
 }
 
 void mtx_destroy(mtx_t *m)

@@ -116,16 +116,36 @@ static void pp_restore(int saved)
 
 /* ---- checked types: recursive, errorcheck, PP ---- */
 
-/* The owner locks again: recursion, or an error (trylock: EBUSY, as
- * glibc; lock: EDEADLK, also for the normal type, which must not hang). */
-static int relock_by_owner(struct ct_mutex *m, int kind, bool try)
+/* A lock that can never be had (the owner relocks a normal mutex, or a
+ * non-robust PI owner died): wait out the deadline, or forever, as glibc
+ * does -- POSIX's "attempting to relock causes deadlock". */
+static int never(clockid_t clock, const struct timespec *abstime)
 {
-	if ((kind & CT_MK_TYPE) != PTHREAD_MUTEX_RECURSIVE)
+	_Atomic int zero = 0;
+	int r;
+	do
+		r = ct_futex_wait(&zero, 0, clock, abstime, false);
+	while (r != ETIMEDOUT && r != EINVAL);
+	return r;
+}
+
+/* The owner locks again: one level more (recursive), EDEADLK
+ * (errorcheck), or the deadlock POSIX prescribes for the others; a
+ * trylock fails with EBUSY. */
+static int relock_by_owner(struct ct_mutex *m, int kind, clockid_t clock,
+			   const struct timespec *abstime, bool try)
+{
+	switch (kind & CT_MK_TYPE) {
+	case PTHREAD_MUTEX_RECURSIVE:
+		if (m->count == UINT_MAX)
+			return EAGAIN;
+		m->count++;
+		return 0;
+	case PTHREAD_MUTEX_ERRORCHECK:
 		return try ? EBUSY : EDEADLK;
-	if (m->count == UINT_MAX)
-		return EAGAIN;
-	m->count++;
-	return 0;
+	default:
+		return try ? EBUSY : never(clock, abstime);
+	}
 }
 
 static int checked_lock(struct ct_mutex *m, int kind, clockid_t clock,
@@ -133,7 +153,7 @@ static int checked_lock(struct ct_mutex *m, int kind, clockid_t clock,
 {
 	int tid = ct_self_tid();
 	if (atomic_load_explicit(&m->owner, memory_order_relaxed) == tid)
-		return relock_by_owner(m, kind, try);
+		return relock_by_owner(m, kind, clock, abstime, try);
 	int saved = 0;
 	if (kind & CT_MK_PP) {
 		saved = pp_raise(kind);
@@ -306,7 +326,7 @@ static int pi_lock(struct ct_mutex *m, int kind, int tid,
 				memory_order_acquire, memory_order_relaxed))
 			return tid_acquired(m, kind, tid, h, false);
 		if ((c & FUTEX_TID_MASK) == tid)
-			return relock_by_owner(m, kind, try);
+			return relock_by_owner(m, kind, clock, abstime, try);
 		/* A dead owner's word (robust) is taken over by the kernel
 		 * even for trylock. */
 		if (try && !(c & FUTEX_OWNER_DIED))
@@ -317,16 +337,8 @@ static int pi_lock(struct ct_mutex *m, int kind, int tid,
 			return EBUSY;	/* FUTEX_TRYLOCK_PI: held */
 		if (r == EAGAIN || r == EINTR)
 			continue;	/* owner exiting: look again */
-		if (r == ESRCH && !h) {
-			/* The owner of a non-robust mutex died: it stays
-			 * locked forever.  Wait out a deadline, as glibc. */
-			if (!abstime)
-				return EDEADLK;
-			while (clock_nanosleep(clock, TIMER_ABSTIME, abstime,
-					       NULL) == EINTR)
-				;
-			return ETIMEDOUT;
-		}
+		if (r == ESRCH && !h)	/* a non-robust owner died */
+			return never(clock, abstime);
 		if (r)
 			return r;
 		int v = atomic_load_explicit(&m->lock, memory_order_relaxed);
@@ -355,7 +367,7 @@ static int robust_lock(struct ct_mutex *m, int kind, int tid,
 					    v & FUTEX_OWNER_DIED);
 		}
 		if ((v & FUTEX_TID_MASK) == tid)
-			return relock_by_owner(m, kind, try);
+			return relock_by_owner(m, kind, clock, abstime, try);
 		if (try)
 			return EBUSY;
 		if (!(v & FUTEX_WAITERS) &&
@@ -572,8 +584,10 @@ int pthread_mutex_destroy(pthread_mutex_t *mm)
 	int kind = load_kind(m);
 	if (kind & ~CT_MK_VALID)
 		return EINVAL;
+	/* A robust mutex may be destroyed even while held (by a thread that
+	 * may have died), as glibc allows. */
 	int v = atomic_load_explicit(&m->lock, memory_order_relaxed);
-	if (kind & (CT_MK_ROBUST | CT_MK_PI) ? (v & FUTEX_TID_MASK) : v)
+	if (!(kind & CT_MK_ROBUST) && (kind & CT_MK_PI ? v & FUTEX_TID_MASK : v))
 		return EBUSY;
 	atomic_store_explicit(&m->kind, CT_MK_DESTROYED, memory_order_relaxed);
 	return 0;

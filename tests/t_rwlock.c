@@ -21,14 +21,17 @@ START_TEST(basics)
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), 0);
 		ck_assert_int_eq(st_in_thread(tryrd, l), 0);	/* shared */
 		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
-		ck_assert_int_eq(pthread_rwlock_destroy(l), EBUSY);
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* ours */
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* thread's */
-		ck_assert_int_eq(pthread_rwlock_unlock(l), EPERM);
+		/* Unlocking a lock nobody holds is undefined: the library
+		 * says EPERM, glibc corrupts the lock. */
+		if (!ct_test_glibc())
+			ck_assert_int_eq(pthread_rwlock_unlock(l), EPERM);
 		ck_assert_int_eq(pthread_rwlock_wrlock(l), 0);
 		ck_assert_int_eq(pthread_rwlock_wrlock(l), EDEADLK);
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), EDEADLK);
-		ck_assert_int_eq(pthread_rwlock_trywrlock(l), EDEADLK);
+		ck_assert_int_eq(pthread_rwlock_trywrlock(l), EBUSY);
+		ck_assert_int_eq(pthread_rwlock_tryrdlock(l), EBUSY);
 		ck_assert_int_eq(st_in_thread(tryrd, l), EBUSY);
 		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
 		pthread_t t;
@@ -73,9 +76,9 @@ START_TEST(timed)
 	ck_assert_int_eq(pthread_rwlock_clockwrlock(&l, 77, &t), EINVAL);
 	past.tv_nsec = 1000000000L;
 	ck_assert_int_eq(pthread_rwlock_timedwrlock(&l, &past), EINVAL);
-	/* Readers still get in, even with a bad deadline (not needed). */
-	ck_assert_int_eq(pthread_rwlock_timedrdlock(&l, &past), 0);
-	pthread_rwlock_unlock(&l);
+	/* A bad deadline is refused even when readers could get in, as
+	 * glibc does. */
+	ck_assert_int_eq(pthread_rwlock_timedrdlock(&l, &past), EINVAL);
 	pthread_rwlock_unlock(&l);
 	/* A writer holds it for 30 ms: timed readers fail, then succeed. */
 	pthread_create(&h, NULL, wr_hold_briefly, &l);
