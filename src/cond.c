@@ -29,7 +29,12 @@
  * read `bcast' (after registering, before sleeping) before the bump and
  * sees it change.  A requeued waiter that times out on the mutex word
  * was still signalled (seq moved): it returns 0, so that no signal is
- * spent on a waiter reporting ETIMEDOUT. */
+ * spent on a waiter reporting ETIMEDOUT.
+ *
+ * The wait is a cancellation point.  A waiter cancelled while it sleeps
+ * leaves, passes on a signal it may have been sent (POSIX: a cancelled
+ * waiter consumes no signal another waiter could take), and takes the
+ * mutex back before the program's cleanup handlers run. */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
@@ -58,6 +63,27 @@ static void leave(struct ct_cond *c, bool shared)
 		ct_futex_wake(inside_word(c), INT_MAX, shared);
 }
 
+struct waiter {
+	struct ct_cond *c;
+	struct ct_mutex *m;
+	int seq;
+	unsigned depth;
+	bool asleep;		/* between the mutex release and the relock */
+};
+
+/* Runs when a cancellation unwinds a sleeping waiter. */
+static void cancelled(struct waiter *w)
+{
+	if (!w->asleep)
+		return;
+	struct ct_cond *c = w->c;
+	bool signalled = atomic_load(&c->seq) != w->seq;
+	leave(c, c->flags & CT_COND_SHARED);
+	if (signalled)
+		ct_cond_wake(c, false);
+	ct_mutex_cond_lock(w->m, w->depth, true);
+}
+
 int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 		 const struct timespec *abstime)
 {
@@ -66,19 +92,22 @@ int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 	bool shared = c->flags & CT_COND_SHARED;
 	if (!shared)
 		atomic_store_explicit(&c->mutex, m, memory_order_relaxed);
-	int seq = atomic_load(&c->seq);
+	struct waiter w __attribute__((cleanup(cancelled))) = {
+		.c = c, .m = m, .seq = atomic_load(&c->seq) };
+	int seq = w.seq;
 	atomic_fetch_add(&c->state, UNWOKEN_ONE + 1);
 	int bcast = atomic_load_explicit(&c->bcast, memory_order_relaxed);
-	unsigned depth;
-	int r = ct_mutex_cond_unlock(m, &depth);
+	int r = ct_mutex_cond_unlock(m, &w.depth);
 	if (r) {
 		leave(c, shared);
 		return r;
 	}
 	/* The signal often comes while we release the mutex: spare the
 	 * system call then. */
+	w.asleep = true;
 	r = atomic_load_explicit(&c->seq, memory_order_relaxed) != seq ? EAGAIN
-	    : ct_futex_wait(&c->seq, seq, clock, abstime, shared);
+	    : ct_futex_wait_cp(&c->seq, seq, clock, abstime, shared);
+	w.asleep = false;
 	/* EAGAIN: never queued, so never requeued. */
 	bool contended = r != EAGAIN && atomic_load_explicit(&c->bcast,
 					memory_order_relaxed) != bcast;
@@ -86,7 +115,7 @@ int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 		r = 0;
 	r = r == ETIMEDOUT || r == EINVAL ? r : 0;
 	leave(c, shared);
-	int lr = ct_mutex_cond_lock(m, depth, contended);
+	int lr = ct_mutex_cond_lock(m, w.depth, contended);
 	return lr ? lr : r;
 }
 

@@ -5,14 +5,16 @@
  * region until clone succeeds; from then on the new thread does (see
  * internal.h).
  *
- * Signals are all blocked across clone, for two reasons: the kernel
- * aborts and restarts a clone whenever the caller has an unblocked signal
- * pending, so under a stream of signals (a profiling timer, say) clone
- * might never get through; and no handler may run in the child before it
- * has its mask.  The child starts with everything blocked and installs
- * the creator's mask (or the attribute's) as its first act.  Everything
- * else the child needs, its ct_self_desc included, is in place before
- * clone. */
+ * Everything the child needs, its ct_self_desc and its TCB included, is
+ * in place before clone, so a signal handler may run in the child from its
+ * first instruction; and the child runs with its creator's signal mask,
+ * which it inherits.  So signals are not blocked across clone (glibc and
+ * musl block them all, and unblock them in the child): a signal that
+ * interrupts clone in the creator is handled and clone restarts, as the
+ * kernel does for fork (ERESTARTNOINTR).  They are blocked only where the
+ * child must start with another mask (the sigmask attribute) or must wait
+ * for its creator (explicit scheduling, affinity), and the child then
+ * installs its mask as its first act. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -32,8 +34,6 @@ static const unsigned long clone_flags =
 	| CLONE_PARENT_SETTID	/* tid written before clone returns */
 	| CLONE_CHILD_CLEARTID;	/* tid zeroed and futex-woken at exit: join */
 
-enum { GO, WAIT, ABORT };	/* ct_thread.startup */
-
 static void set_mask(const sigset_t *set, sigset_t *old)
 {
 	/* The raw call: glibc's wrapper would keep its own internal signals
@@ -44,16 +44,27 @@ static void set_mask(const sigset_t *set, sigset_t *old)
 static int start(void *arg)
 {
 	struct ct_thread *t = arg;
-	if (unlikely(t->startup != GO)) {
+	if (unlikely(t->startup != CT_GO)) {
 		/* The creator applies scheduling attributes first. */
-		while (t->startup == WAIT)
-			ct_futex_wait(&t->startup, WAIT, CLOCK_MONOTONIC, NULL, false);
-		if (t->startup == ABORT)
+		while (t->startup == CT_WAIT)
+			ct_futex_wait(&t->startup, CT_WAIT, CLOCK_MONOTONIC, NULL, false);
+		if (t->startup == CT_ABORT)
 			return 0;	/* exits; the creator reaps us */
 	}
-	set_mask(&t->sigmask, NULL);
+	if (t->have_sigmask)
+		set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
-	ct_thread_exit(t, t->start(t->arg));
+	/* The outermost frame: cancellation and pthread_exit unwind to here
+	 * (unwind.c), and the thread ends with t->result -- the cancelled
+	 * value unless the routine returns or calls pthread_exit. */
+	struct ct_unwind_buf buf;
+	t->result = PTHREAD_CANCELED;
+	if (!ct_sigsetjmp(buf.cancel_jmp_buf, 0)) {
+		ct_unwind_outermost(&buf);
+		t->result = t->start(t->arg);
+	}
+	t = ct_self();	/* locals are not kept across the longjmp */
+	ct_thread_exit(t, t->result);
 }
 
 static bool round_page(size_t v, size_t *out)
@@ -111,37 +122,45 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	t->detach_state = a->detach == PTHREAD_CREATE_DETACHED ? CT_DETACHED : 0;
 	/* Once clone returns, a detached thread may be gone and its region
 	 * reused: after that the creator touches t only while the child is
-	 * held at startup (WAIT). */
+	 * held at startup (CT_WAIT). */
 	bool sched = a->inherit == PTHREAD_EXPLICIT_SCHED ||
 		     (a->ext && a->ext->cpuset);
-	t->startup = sched ? WAIT : GO;
+	t->startup = sched ? CT_WAIT : CT_GO;
 
 	ct_self_install(t);
 	*res = t->handle;	/* visible to the new thread from its start */
 	ct_list_add(t);
 	atomic_fetch_add(&ct_live_threads, 1);
+	bool own_mask = a->ext && a->ext->have_sigmask;
+	bool block = own_mask || sched;
 	sigset_t all, old;
-	sigfillset(&all);
-	set_mask(&all, &old);
-	t->sigmask = a->ext && a->ext->have_sigmask ? a->ext->sigmask : old;
+	t->have_sigmask = block;
+	if (block) {
+		sigfillset(&all);	/* all but glibc's internal signals */
+		set_mask(&all, &old);
+		t->sigmask = own_mask ? a->ext->sigmask : old;
+	}
 
 	long r = ct_clone(start, t->stack_top, clone_flags,
-			  t, (int *)ct_tid(t), CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->handle)),
+			  t, (int *)ct_tid(t), CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->pd)),
 			  (int *)ct_tid(t));
 	err = r < 0 ? EAGAIN : 0;
 	if (!err && sched) {
 		err = apply_sched(t, a);
-		t->startup = err ? ABORT : GO;
+		t->startup = err ? CT_ABORT : CT_GO;
 		ct_futex_wake(&t->startup, 1, false);
 		if (err)	/* the child exits without running fn */
 			ct_wait_gone(t);
 	}
 	if (err) {
+		/* Tell a set*id broadcast not to wait for this one's tid. */
+		atomic_store(&t->startup, CT_ABORT);
 		atomic_fetch_sub(&ct_live_threads, 1);
 		ct_list_del(t);
 		ct_region_put(t);
 	}
-	set_mask(&old, NULL);
+	if (block)
+		set_mask(&old, NULL);
 out:
 	ct_attr_free(&def);
 	return err;

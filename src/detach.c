@@ -5,7 +5,9 @@
  * decision (CT_EXITED) it will not free its region itself: we do. */
 int pthread_detach(pthread_t th)
 {
-	struct ct_thread *t = ct_desc(th);
+	struct ct_thread *t = ct_lookup(th);
+	if (!t)
+		return ESRCH;
 	if (t->kind == CT_FOREIGN)
 		return EINVAL;
 	int s = ct_claim(t, CT_DETACHED);

@@ -1,4 +1,5 @@
-/* Thread exit: pthread_exit, and the return from a start routine.  The
+/* Thread exit: the return from a start routine, and the end of the
+ * unwinding that pthread_exit and cancellation start (unwind.c).  The
  * steps run in this order; each says what it protects. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -24,18 +25,23 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 {
 	t->result = result;
 
-	/* 1. User code still runs here (TSD and thread_local destructors),
-	 *    with the thread fully alive: it may use every pthread call. */
-	ct_key_run_destructors(t);
-	ct_glibc_thread_exit(t);
+	/* 1. No cancellation request acts any more. */
+	atomic_fetch_or(ct_cancelhandling(t->pd), CT_CANCEL_EXITING);
 
-	/* 2. The last thread ends the process as if by exit(0), running
+	/* 2. User code still runs here (thread_local destructors, then key
+	 *    destructors, in glibc's order), with the thread fully alive:
+	 *    it may use every pthread call. */
+	ct_glibc_thread_exit(t);
+	ct_key_run_destructors(t);
+	ct_cancel_thread_exit(t);
+
+	/* 3. The last thread ends the process as if by exit(0), running
 	 *    atexit handlers and flushing stdio. */
 	if (t->kind != CT_FOREIGN &&
 	    atomic_fetch_sub(&ct_live_threads, 1) == 1)
 		exit(0);
 
-	/* 3. With many threads alive, regions will sit idle in the cache:
+	/* 4. With many threads alive, regions will sit idle in the cache:
 	 *    give the stack pages this thread touched back to the kernel,
 	 *    below the frame we are running on (glibc does this at every
 	 *    exit; a sequential create/join loop then pays for it each time). */
@@ -48,30 +54,31 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 * because nobody reuses the region before the kernel has cleared the
 	 * tid word, which happens after this thread's last instruction.
 	 *
-	 * 4. Off the thread list: a set*id broadcast or fork no longer
+	 * 5. Off the thread list: a set*id broadcast or fork no longer
 	 *    counts this thread. */
 	ct_list_del(t);
 
-	/* 5. The main thread was not started with CLONE_CHILD_CLEARTID on
-	 *    our tid word: have the kernel clear and wake it, so it can be
-	 *    joined like any other. */
-	if (t->kind != CT_OURS)
-		syscall(SYS_set_tid_address, ct_tid(t));
-
 	/* 6. The single decision of who frees the region (internal.h).  A
-	 *    detached thread puts it back now; the cache hands it out only
-	 *    after the kernel has cleared the tid below. */
+	 *    thread that is making a system call on our tid (ct_pin) is
+	 *    waited for, later ones see CT_EXITED and leave us alone.  A
+	 *    detached thread puts its region back now; the cache hands it
+	 *    out only after the kernel has cleared the tid below. */
 	int s = atomic_fetch_or(&t->detach_state, CT_EXITED);
+	ct_wait_unpinned(t, s | CT_EXITED);
 	if ((s & CT_DETACHED) && t->kind == CT_OURS)
 		ct_region_put(t);
 
 	/* 7. Only this thread ends (SYS_exit, not exit_group); the kernel
-	 *    then zeroes its tid word and wakes the joiner. */
+	 *    then zeroes its tid word and wakes the joiner (the main
+	 *    thread's too: glibc registered it with set_tid_address). */
 	for (;;)
 		syscall(SYS_exit, 0);
 }
 
 void pthread_exit(void *result)
 {
-	ct_thread_exit(ct_self(), result);
+	struct ct_thread *t = ct_self();
+	t->result = result;
+	atomic_fetch_or(ct_cancelhandling(t->pd), CT_CANCEL_EXITING);
+	ct_unwind(t);
 }

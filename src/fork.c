@@ -29,16 +29,17 @@ static void parent(void)
 }
 
 /* A thread that did not survive the fork never exits here: its region
- * is free.  A lost stand-in is dropped, except main's: its handle may
- * still be compared. */
+ * is free.  A lost stand-in is dropped, except main's, which stays as an
+ * ended thread: its handle may still be compared, or joined. */
 static void lose(struct ct_thread *t)
 {
-	if (t->kind == CT_OURS) {
-		atomic_store(ct_tid(t), 0);
+	atomic_store(ct_tid(t), 0);
+	if (t->kind == CT_OURS)
 		ct_region_put(t);
-	} else if (t->kind == CT_FOREIGN) {
-		free((void *)t->handle);
-	}
+	else if (t->kind == CT_FOREIGN)
+		ct_standin_free(t);
+	else
+		atomic_fetch_or(&t->detach_state, CT_EXITED);
 }
 
 static void child(void)
@@ -55,10 +56,10 @@ static void child(void)
 	ct_list_head = NULL;
 	ct_live_threads = 1;
 	if (self) {
-		/* glibc rewrote its own TCB's tid; a stand-in needs it too. */
-		atomic_store(ct_tid(self), (int)syscall(SYS_gettid));
-		/* The kernel keeps no robust list across fork. */
+		/* The kernel keeps no robust list and no timers across fork
+		 * (glibc has set the TCB's tid). */
 		self->robust_registered = false;
+		self->cancel_timer_armed = false;
 		ct_list_add(self);
 	}
 }
@@ -66,4 +67,12 @@ static void child(void)
 void ct_fork_init(void)
 {
 	__register_atfork(prepare, parent, child, &__dso_handle);
+}
+
+/* Programs built against glibc call __register_atfork themselves (their
+ * pthread_atfork is a static stub); this is for the others. */
+int pthread_atfork(void (*prepare)(void), void (*parent)(void),
+		   void (*child)(void))
+{
+	return __register_atfork(prepare, parent, child, &__dso_handle);
 }

@@ -55,6 +55,15 @@ int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
 	}
 }
 
+int ct_futex_wait_cp(_Atomic int *addr, int val, clockid_t clock,
+		     const struct timespec *abstime, bool shared)
+{
+	int old = ct_cancel_point_enter();
+	int r = ct_futex_wait(addr, val, clock, abstime, shared);
+	ct_cancel_point_leave(old);
+	return r;
+}
+
 int ct_futex_wake(_Atomic int *addr, int n, bool shared)
 {
 	long r = sys_futex(addr, FUTEX_WAKE | flags_for(shared), n, 0, NULL, 0);

@@ -61,7 +61,9 @@ static int affinity(struct ct_attr *a, pid_t tid)
 
 int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 {
-	struct ct_thread *t = ct_desc(th);
+	struct ct_thread *t = ct_lookup(th);
+	if (!t)
+		return ESRCH;
 	struct ct_attr *a = CT_ATTR(attr);
 	int err = 0;
 	pthread_attr_init(attr);
@@ -75,20 +77,21 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 		err = main_stack(&a->stack_addr, &a->stack_size);
 		a->guard_size = 0;
 	} else {	/* glibc's own descriptor knows: guard at the low end */
-		char *pd = t->foreign_pd;
+		char *pd = t->pd;
 		size_t guard = *(size_t *)(pd + ct_glibc.off_guardsize);
 		a->stack_addr = *(char **)(pd + ct_glibc.off_stackblock) + guard;
 		a->stack_size = *(size_t *)(pd + ct_glibc.off_stackblock_size) - guard;
 		a->guard_size = guard;
 	}
 	a->have_stack = true;
-	pid_t tid = atomic_load(ct_tid(t));
-	if (!err && tid) {
+	pid_t tid = err ? 0 : ct_pin(t);
+	if (tid) {
 		a->policy = sched_getscheduler(tid);
 		if (a->policy < 0 || sched_getparam(tid, &a->param))
 			err = errno;
 		else
 			err = affinity(a, tid);
+		ct_unpin(t);
 	}
 	if (err)
 		pthread_attr_destroy(attr);

@@ -11,7 +11,12 @@
  * glibc's allocate_stack uses, so every module's static block, the DTV
  * format, dynamic TLS (__tls_get_addr, TLS descriptors) and modules
  * dlopen'ed later are handled exactly as for glibc's threads, and a new
- * glibc changes nothing here.  The price is a malloc'ed DTV per region. */
+ * glibc changes nothing here.  The price is a malloc'ed DTV per region.
+ *
+ * Cancellation joins glibc's own mechanism: glibc's cancellation points
+ * (read, nanosleep, ...) read and write `cancelhandling' in the TCB and
+ * unwind to the buffer chain at `cleanup_jmp_buf'; so do ours (cancel.c,
+ * unwind.c), through the offsets found here. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -40,6 +45,9 @@ static void (*ctype_init)(void);
 static void (*call_tls_dtors)(void);
 static int (*cxa_thread_atexit_impl)(void (*)(void *), void *, void *);
 static char *libc_single_threaded, *prog_single_threaded;
+static int (*libc_start_main)(int (*)(int, char **, char **), int, char **,
+			      void (*)(void), void (*)(void), void (*)(void),
+			      void *);
 /* glibc points each thread's resolver state here (resolv/res-state.c). */
 extern __thread struct __res_state *__resp
 	__attribute__((tls_model("initial-exec")));
@@ -71,24 +79,75 @@ static size_t db_offset(void *libc, const char *name)
 	return d[2];
 }
 
+#define FIELD(pd, off, type) (*CT_PD_FIELD(pd, off, type))
+
+/* The size of libc's TLS segment, from its program headers (arg: libc's
+ * load address).  dlpi_tls_data is not used: in the earliest
+ * constructors (-z initfirst) it is still NULL. */
 static int find_libc_tls(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	char *e = (char *)&errno;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		char *data = info->dlpi_tls_data;
-		if (ph->p_type != PT_TLS || !data)
-			continue;
-		if (e >= data && e < data + ph->p_memsz) {
-			ct_glibc.libc_tls_off = (char *)ct_get_tp() - data;
-			ct_glibc.libc_tls_size = ph->p_memsz;
-			return 1;
-		}
-	}
-	return 0;
+	if (info->dlpi_addr != *(ElfW(Addr) *)arg)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_TLS)
+			ct_glibc.libc_tls_size = info->dlpi_phdr[i].p_memsz;
+	return 1;
 }
 
-#define FIELD(pd, off, type) (*(type *)((char *)(pd) + (off)))
+/* libc's static TLS block: at l_tls_offset from the thread pointer (its
+ * link map field has a libthread_db descriptor); it must hold errno. */
+static void libc_tls(void *libc)
+{
+	struct link_map *lm;
+	if (dlinfo(libc, RTLD_DI_LINKMAP, &lm))
+		fail("no link map for libc.so.6");
+	size_t off = *(size_t *)((char *)lm +
+		db_offset(libc, "_thread_db_link_map_l_tls_offset"));
+	dl_iterate_phdr(find_libc_tls, &lm->l_addr);
+	ct_glibc.libc_tls_off = CT_TLS_BELOW_TP ? (ptrdiff_t)off : -(ptrdiff_t)off;
+	char *block = (char *)ct_get_tp() - ct_glibc.libc_tls_off;
+	char *e = (char *)&errno;
+	if (!ct_glibc.libc_tls_size || e < block ||
+	    e >= block + ct_glibc.libc_tls_size)
+		fail("libc's TLS block (errno) not found");
+	if (ct_glibc.libc_tls_size > CT_LIBC_TLS_MAX)
+		fail("libc's TLS block is larger than expected");
+}
+
+/* cleanup_jmp_buf and cleanup, glibc's two chains of cleanup buffers,
+ * have no descriptor; they are the two pointers before cancelhandling
+ * (nptl/descr.h since 2.3.3).  Checked by letting glibc's own
+ * registration functions push a buffer on the main thread's chains and
+ * looking where it landed, then popping it again. */
+static void cancel_fields(void *libc)
+{
+	ct_glibc.off_cancelhandling = db_offset(libc, "_thread_db_pthread_cancelhandling");
+	ct_glibc.off_cleanup_jmp_buf = ct_glibc.off_cancelhandling - sizeof(void *);
+	ct_glibc.off_cleanup = ct_glibc.off_cleanup_jmp_buf - sizeof(void *);
+	void (*reg)(__pthread_unwind_buf_t *) = need(libc, "__pthread_register_cancel");
+	void (*unreg)(__pthread_unwind_buf_t *) = need(libc, "__pthread_unregister_cancel");
+	void (*push)(struct _pthread_cleanup_buffer *, void (*)(void *), void *) =
+		need(libc, "_pthread_cleanup_push");
+	void (*pop)(struct _pthread_cleanup_buffer *, int) =
+		need(libc, "_pthread_cleanup_pop");
+	void *pd = CT_TP_TO_PD(ct_get_tp());
+	__pthread_unwind_buf_t ub;
+	struct _pthread_cleanup_buffer cb;
+	reg(&ub);
+	bool jb_ok = FIELD(pd, ct_glibc.off_cleanup_jmp_buf, void *) == &ub;
+	unreg(&ub);
+	push(&cb, free, NULL);
+	bool cb_ok = FIELD(pd, ct_glibc.off_cleanup, void *) == &cb;
+	pop(&cb, 0);
+	if (!jb_ok || !cb_ok)
+		fail("struct pthread.cleanup_jmp_buf/cleanup not where expected");
+}
+
+uintptr_t ct_glibc_stack_top(void *pd)
+{
+	return (uintptr_t)FIELD(pd, ct_glibc.off_stackblock, void *) +
+	       FIELD(pd, ct_glibc.off_stackblock_size, size_t);
+}
 
 void ct_glibc_init(void)
 {
@@ -104,6 +163,7 @@ void ct_glibc_init(void)
 	ctype_init = need(libc, "__ctype_init");
 	call_tls_dtors = need(libc, "__call_tls_dtors");
 	cxa_thread_atexit_impl = need(libc, "__cxa_thread_atexit_impl");
+	libc_start_main = need(libc, "__libc_start_main");
 	/* A program that mentions __libc_single_threaded (libstdc++'s inline
 	 * helpers do) has its own copy (R_X86_64_COPY); both must say 0. */
 	libc_single_threaded = need(libc, "__libc_single_threaded");
@@ -133,10 +193,8 @@ void ct_glibc_init(void)
 	ct_glibc.rseq_size = __rseq_size;
 	ct_glibc.desc_off = (ct_glibc.pd_size + 63) & ~(size_t)63;
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
-	if (!dl_iterate_phdr(find_libc_tls, NULL))
-		fail("libc's TLS block (errno) not found");
-	if (ct_glibc.libc_tls_size > CT_LIBC_TLS_MAX)
-		fail("libc's TLS block is larger than expected");
+	libc_tls(libc);
+	cancel_fields(libc);
 }
 
 void ct_glibc_go_multithreaded(void)
@@ -194,7 +252,7 @@ static bool take_spare(char *block)
 
 void ct_glibc_retire_tcb(struct ct_thread *t)
 {
-	char *tp = (char *)CT_PD_TO_TP(t->handle);
+	char *tp = (char *)CT_PD_TO_TP(t->pd);
 	put_spare(tp - ct_glibc.libc_tls_off);
 	dl_deallocate_tls(tp, false);	/* DTV and dynamic TLS blocks */
 }
@@ -202,7 +260,7 @@ void ct_glibc_retire_tcb(struct ct_thread *t)
 /* Everything else is set up as for a fresh glibc thread. */
 int ct_glibc_setup_tcb(struct ct_thread *t)
 {
-	void *pd = (void *)t->handle;
+	void *pd = t->pd;
 	char *tp = (char *)CT_PD_TO_TP(pd), *creator = (char *)ct_get_tp();
 	char *libc_tls = tp - ct_glibc.libc_tls_off;
 	char block[CT_LIBC_TLS_MAX];
@@ -236,7 +294,11 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 	FIELD(tp, CT_TCB_STACK_GUARD, uintptr_t) = FIELD(creator, CT_TCB_STACK_GUARD, uintptr_t);
 	FIELD(tp, CT_TCB_POINTER_GUARD, uintptr_t) = FIELD(creator, CT_TCB_POINTER_GUARD, uintptr_t);
 	FIELD(tp, CT_TCB_FEATURE_1, unsigned) = FIELD(creator, CT_TCB_FEATURE_1, unsigned);
-	ct_glibc_init_standin(pd, 0);	/* tid is set by the kernel */
+	/* fork()'s child unlinks THREAD_SELF->list from glibc's thread
+	 * lists: a self-linked node makes that a no-op.  (The tid is 0 until
+	 * the kernel writes it at clone.) */
+	void **list = &FIELD(pd, ct_glibc.off_list, void *);
+	list[0] = list[1] = list;
 	/* sched_getcpu reads rseq's cpu_id unchecked: -1 (uninitialised)
 	 * until the thread registers, -2 (failed) makes it call getcpu. */
 	((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
@@ -249,20 +311,10 @@ void ct_glibc_set_stack(struct ct_thread *t)
 {
 	/* __libc_alloca_cutoff sizes glibc's internal alloca use from this;
 	 * left 0 it allows more than a small stack holds. */
-	void *pd = (void *)t->handle;
+	void *pd = t->pd;
 	FIELD(pd, ct_glibc.off_stackblock, void *) = t->stack;
 	FIELD(pd, ct_glibc.off_stackblock_size, size_t) = t->stack_avail;
 	FIELD(pd, ct_glibc.off_guardsize, size_t) = t->region.guard_size;
-}
-
-void ct_glibc_init_standin(void *pd, int tid)
-{
-	/* fork()'s child unlinks THREAD_SELF->list from glibc's thread
-	 * lists: a self-linked node makes that a no-op. */
-	void **list = &FIELD(pd, ct_glibc.off_list, void *);
-	list[0] = list[1] = list;
-	/* glibc's recursive locks, raise() and pthread_kill read the tid. */
-	FIELD(pd, ct_glibc.off_tid, int) = tid;
 }
 
 void ct_glibc_thread_start(struct ct_thread *t)
@@ -295,4 +347,35 @@ void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg)
 {
 	/* Runs from glibc's own thread exit (__call_tls_dtors). */
 	cxa_thread_atexit_impl(fn, arg, &__dso_handle);
+}
+
+/* The main thread's first frame of ours.  Programs enter main through
+ * glibc's __libc_start_main, which this interposes to put an outermost
+ * unwind buffer below main, as pthread_create does for its threads:
+ * cancelling main, or pthread_exit in it, ends there -- and the process
+ * only with its last thread.  Unwinding would otherwise reach glibc's own
+ * buffer, whose exit path ends the whole process. */
+static int (*program_main)(int, char **, char **);
+
+static int main_thread(int argc, char **argv, char **envp)
+{
+	struct ct_thread *t = ct_self();
+	struct ct_unwind_buf buf;
+	t->result = PTHREAD_CANCELED;
+	if (!ct_sigsetjmp(buf.cancel_jmp_buf, 0)) {
+		ct_unwind_outermost(&buf);
+		return program_main(argc, argv, envp);
+	}
+	t = ct_self();	/* locals are not kept across the longjmp */
+	ct_thread_exit(t, t->result);
+}
+
+int __libc_start_main(int (*main)(int, char **, char **), int argc,
+		      char **argv, void (*init)(void), void (*fini)(void),
+		      void (*rtld_fini)(void), void *stack_end)
+{
+	ct_self();	/* the library is initialised */
+	program_main = main;
+	return libc_start_main(main_thread, argc, argv, init, fini, rtld_fini,
+			       stack_end);
 }

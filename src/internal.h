@@ -1,12 +1,15 @@
 /* The one internal header of clonethreads.
  *
- * A thread handle (pthread_t) is the address of a glibc-format `struct
- * pthread' block of ct_glibc.pd_size bytes, followed by our own descriptor
- * (struct ct_thread) at handle + ct_glibc.desc_off.  For threads we create
- * the block is the thread's real TCB (the thread pointer points at it, so
- * glibc's code in the thread reads its fields); for the main thread and
- * threads glibc started itself it is a zeroed stand-in with the tid filled,
- * so that glibc functions handed such a handle still read valid fields.
+ * A thread is described by a struct ct_thread (its descriptor) and runs on
+ * a glibc-format `struct pthread' (its TCB, `pd'): glibc's code in the
+ * thread reads its own fields there at the thread pointer.  For threads we
+ * create, TCB and descriptor lie at the top of the thread's region; the
+ * main thread and threads glibc started itself keep glibc's TCB and get a
+ * heap descriptor on first use.
+ *
+ * A thread handle (pthread_t) is not an address: it names a slot of the
+ * handle table and the slot's generation (handle.c), so that a handle of a
+ * thread that is gone is recognised (ESRCH) without touching its memory.
  *
  * Ownership of a thread we created: the mapping that holds its stack, TLS,
  * TCB and descriptor (a "region") belongs to the thread while it runs.  The
@@ -18,6 +21,7 @@
 #define CT_INTERNAL_H
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -26,6 +30,7 @@
 #include <stdint.h>
 #include <bits/types/res_state.h>
 #include <time.h>
+#include <unwind.h>
 #include <linux/futex.h>
 #include "arch.h"
 
@@ -44,6 +49,9 @@
  * for a bad clock or timeout.  shared: no FUTEX_PRIVATE_FLAG. */
 hidden int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
 			 const struct timespec *abstime, bool shared);
+/* The same, as a cancellation point (cancel.c). */
+hidden int ct_futex_wait_cp(_Atomic int *addr, int val, clockid_t clock,
+			    const struct timespec *abstime, bool shared);
 hidden int ct_futex_wake(_Atomic int *addr, int n, bool shared);
 /* Wake `wake' waiters on addr and move up to `requeue' more to addr2,
  * if *addr still equals val (FUTEX_CMP_REQUEUE). */
@@ -78,12 +86,20 @@ hidden void ct_unlock(ct_lock_t *l);
 /* detach_state bits.  The thread's exit sets CT_EXITED with one atomic
  * OR: that is the single point deciding who frees the region.  If
  * CT_DETACHED was already set, the thread does; otherwise whoever later
- * joins, or detaches it, does. */
+ * joins, or detaches it, does.  Above the bits, a count of threads about
+ * to make a system call on this one's tid (ct_pin): the exit waits for
+ * them, so that no signal or setting goes to a tid the kernel has given
+ * to a new thread. */
 enum {
 	CT_DETACHED = 1,	/* nobody will join: the thread frees itself */
 	CT_EXITED = 2,		/* past its exit decision */
 	CT_JOINING = 4,		/* a joiner has claimed it */
+	CT_PINNED = 8,		/* one pin (a count, in the bits above) */
 };
+
+/* A new thread's start: at once, after its creator has applied
+ * scheduling attributes, or not at all (its creation failed). */
+enum ct_startup { CT_GO, CT_WAIT, CT_ABORT };
 
 enum ct_kind {
 	CT_OURS,	/* created by pthread_create here: owns a region */
@@ -104,6 +120,7 @@ struct ct_region {
 	void *map;
 	size_t map_size;
 	size_t stack_size, guard_size;	/* cache key (0, 0: user stack) */
+	unsigned slot;			/* its handle-table slot (handle.c) */
 	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
 };
 
@@ -112,16 +129,25 @@ struct ct_thread {
 	 * ones that called into us), under ct_list_lock.  set*id broadcast
 	 * and fork walk it. */
 	struct ct_thread *next, *prev;
-	pthread_t handle;		/* glibc-format block before us */
+	void *pd;			/* glibc's struct pthread: the TCB */
+	pthread_t handle;
 	_Atomic int detach_state;	/* CT_DETACHED | CT_EXITED | CT_JOINING */
 	unsigned char kind;		/* enum ct_kind */
-	void *foreign_pd;		/* not ours: glibc's real struct pthread */
+	unsigned slot;			/* stand-ins: their handle-table slot */
 
 	void *(*start)(void *);
 	void *arg;
 	void *result;
-	sigset_t sigmask;		/* the child's first act installs it */
-	_Atomic int startup;		/* 0 go, 1 wait for the creator, 2 abort */
+	sigset_t sigmask;		/* with have_sigmask: the child's mask */
+	bool have_sigmask;
+	_Atomic int startup;		/* enum ct_startup */
+
+	/* Cancellation (cancel.c); the state itself is glibc's cancelhandling
+	 * word in the TCB, which glibc's cancellation points read too. */
+	bool cancel_async;		/* the program chose asynchronous */
+	bool cancel_timer_armed;	/* cancel_timer exists */
+	int cancel_timer;		/* kernel timer id: the retry (cancel.c) */
+	struct _Unwind_Exception exc;	/* forced unwinding (unwind.c) */
 
 	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
 	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
@@ -152,7 +178,10 @@ struct ct_glibc {
 	size_t pd_size;		/* sizeof glibc's struct pthread */
 	size_t off_tid, off_list, off_stackblock, off_stackblock_size,
 	       off_guardsize;
-	size_t desc_off;	/* our descriptor: handle + desc_off */
+	/* Cancellation: the state word, the chain of unwind buffers and the
+	 * chain of old-style cleanup buffers (they precede cancelhandling). */
+	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
+	size_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
 	size_t tls_static_size, tls_static_align;	/* incl. the TCB */
 	ptrdiff_t libc_tls_off;	/* libc's static TLS block: tp - off */
 	size_t libc_tls_size;
@@ -171,13 +200,22 @@ hidden int ct_glibc_setup_tcb(struct ct_thread *t);
 hidden void ct_glibc_set_stack(struct ct_thread *t);
 /* Before a region that ran a thread is unmapped: keep libc's block. */
 hidden void ct_glibc_retire_tcb(struct ct_thread *t);
-/* Stand-in block for the main thread or a glibc-created one. */
-hidden void ct_glibc_init_standin(void *pd, int tid);
 /* In the new thread, before its start routine / at its exit. */
 hidden void ct_glibc_thread_start(struct ct_thread *t);
 hidden void ct_glibc_thread_exit(struct ct_thread *t);
 /* Ask glibc to call fn(arg) when a glibc-created thread exits. */
 hidden void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg);
+/* The top of the calling thread's stack, as glibc records it (unwind.c
+ * compares stack addresses relative to it). */
+hidden uintptr_t ct_glibc_stack_top(void *pd);
+
+#define CT_PD_FIELD(pd, off, type) ((type *)((char *)(pd) + (off)))
+
+/* The kernel's set/clear-tid word: glibc's struct pthread tid field. */
+static inline _Atomic int *ct_tid(const struct ct_thread *t)
+{
+	return CT_PD_FIELD(t->pd, ct_glibc.off_tid, _Atomic int);
+}
 
 /* ---- self.c ---- */
 
@@ -191,17 +229,24 @@ static inline struct ct_thread *ct_self(void)
 	struct ct_thread *t = ct_self_desc;
 	return likely(t != NULL) ? t : ct_self_slow();
 }
-/* The kernel's set/clear-tid word: glibc's struct pthread tid field. */
-static inline _Atomic int *ct_tid(const struct ct_thread *t)
-{
-	return (_Atomic int *)((char *)t->handle + ct_glibc.off_tid);
-}
 /* Set a new thread's ct_self_desc from its creator, before clone. */
 hidden void ct_self_install(struct ct_thread *t);
-static inline struct ct_thread *ct_desc(pthread_t h)
-{
-	return (struct ct_thread *)((char *)h + ct_glibc.desc_off);
-}
+/* A stand-in descriptor is gone (its thread ended, or fork lost it). */
+hidden void ct_standin_free(struct ct_thread *t);
+
+/* ---- handle.c: pthread_t values ---- */
+
+/* A slot for a region or a stand-in descriptor, pointing at t; EAGAIN
+ * when the table is full.  Freed when the region is unmapped. */
+hidden int ct_slot_alloc(struct ct_thread *t, unsigned *slot);
+hidden void ct_slot_free(unsigned slot);
+/* The handle of the thread now in the slot. */
+hidden pthread_t ct_handle(unsigned slot);
+/* Every handle made from the slot so far stops being valid. */
+hidden void ct_handle_retire(unsigned slot);
+/* The descriptor a handle names, or NULL for a handle of a thread that is
+ * gone (joined, or ended detached) and for garbage. */
+hidden struct ct_thread *ct_lookup(pthread_t h);
 
 /* ---- list.c ---- */
 extern hidden ct_lock_t ct_list_lock;
@@ -263,7 +308,99 @@ hidden void ct_wait_gone(struct ct_thread *t);
 /* Give a finished joinable (or late-detached) thread's region back. */
 hidden void ct_reap(struct ct_thread *t);
 
+/* The thread's tid, with the thread kept from exiting until ct_unpin
+ * (t->tid is then safe to pass to the kernel); 0 if it has exited
+ * already (nothing to unpin). */
+hidden int ct_pin(struct ct_thread *t);
+hidden void ct_unpin(struct ct_thread *t);
+/* At the exit decision: wait for the pins taken before it. */
+hidden void ct_wait_unpinned(struct ct_thread *t, int state);
+
 /* ---- fork.c ---- */
 hidden void ct_fork_init(void);
+
+/* ---- signal.c: signals, and the library's own ---- */
+
+/* glibc's two internal signals (nptl/pthreadP.h): glibc's sigaction
+ * refuses them, its sigprocmask never blocks them, sigfillset leaves them
+ * out; the library installs its own handlers on them. */
+#define CT_SIGCANCEL __SIGRTMIN
+#define CT_SIGSETXID (__SIGRTMIN + 1)
+static inline bool ct_internal_signal(int sig)
+{
+	return sig == CT_SIGCANCEL || sig == CT_SIGSETXID;
+}
+/* Make fn the handler of an internal signal unless it is already (glibc
+ * installs its own when it starts a thread itself). */
+hidden void ct_sigaction_internal(int sig,
+				  void (*fn)(int, siginfo_t *, void *));
+/* tgkill to a thread of ours, pinned (0 when it has exited). */
+hidden int ct_signal_thread(struct ct_thread *t, int sig);
+
+/* ---- cancel.c: cancellation ---- */
+
+/* glibc's cancelhandling bits (nptl/descr.h). */
+enum {
+	CT_CANCEL_DISABLED = 1,	/* PTHREAD_CANCEL_DISABLE */
+	CT_CANCEL_ASYNC = 2,	/* acted on at once: the program chose
+				 * asynchronous, or inside a cancellation
+				 * point's system call */
+	CT_CANCELING = 4,
+	CT_CANCELED = 8,	/* requested */
+	CT_CANCEL_EXITING = 16,	/* ending: no more requests act */
+	CT_CANCEL_TERMINATED = 32,
+};
+static inline _Atomic int *ct_cancelhandling(void *pd)
+{
+	return CT_PD_FIELD(pd, ct_glibc.off_cancelhandling, _Atomic int);
+}
+/* Around the blocking system call of a cancellation point: a request
+ * already made acts at once; one arriving during the call acts if the
+ * call has had no effect yet (cancel.c explains). */
+hidden int ct_cancel_point_enter(void);
+hidden void ct_cancel_point_leave(int old);
+/* Act on a request, if one is pending and enabled. */
+hidden void ct_testcancel(void);
+/* Set the deferred type for a cleanup region; returns the type to give
+ * back to ct_cancel_type_restore (which acts on a pending request). */
+hidden int ct_cancel_type_defer(void);
+hidden void ct_cancel_type_restore(int type);
+/* A thread's cancellation resources, at its exit. */
+hidden void ct_cancel_thread_exit(struct ct_thread *t);
+
+/* ---- unwind.c: forced unwinding (cancellation, pthread_exit) ---- */
+
+/* glibc's private reading of the public __pthread_unwind_buf_t
+ * (nptl/descr.h): pthread_cleanup_push's buffers and each thread's
+ * outermost one, chained at the TCB's cleanup_jmp_buf. */
+struct ct_unwind_buf {
+	struct __cancel_jmp_buf_tag cancel_jmp_buf[1];
+	struct ct_unwind_buf *prev;
+	struct _pthread_cleanup_buffer *cleanup;	/* old-style, at push */
+	int canceltype;
+	void *unused;
+};
+_Static_assert(sizeof(struct ct_unwind_buf) == sizeof(__pthread_unwind_buf_t),
+	       "glibc's unwind buffer");
+static inline struct ct_unwind_buf **ct_cleanup_jmp_buf(void *pd)
+{
+	return CT_PD_FIELD(pd, ct_glibc.off_cleanup_jmp_buf, struct ct_unwind_buf *);
+}
+static inline struct _pthread_cleanup_buffer **ct_cleanup_chain(void *pd)
+{
+	return CT_PD_FIELD(pd, ct_glibc.off_cleanup, struct _pthread_cleanup_buffer *);
+}
+/* __sigsetjmp on such a buffer: it is shorter than a jmp_buf, but with no
+ * mask saved nothing beyond it is used. */
+extern int ct_sigsetjmp(struct __cancel_jmp_buf_tag *env, int savemask)
+	__asm__("__sigsetjmp") __attribute__((returns_twice, nothrow));
+extern _Noreturn void ct_longjmp(struct __cancel_jmp_buf_tag *env, int val)
+	__asm__("longjmp") __attribute__((nothrow));
+/* The calling thread's outermost buffer, just set with ct_sigsetjmp in
+ * the frame that runs the thread (or main). */
+hidden void ct_unwind_outermost(struct ct_unwind_buf *buf);
+/* End the calling thread by unwinding its stack to the buffer chain
+ * (t->result says with what). */
+hidden _Noreturn void ct_unwind(struct ct_thread *t);
 
 #endif

@@ -1,7 +1,7 @@
 /* pthread_join and its try/timed/clock variants: a futex wait on the tid
  * word the kernel clears when the thread is gone (CLONE_CHILD_CLEARTID).
  * The wait is shared (no FUTEX_PRIVATE_FLAG): the kernel's clear-tid wake
- * is a shared wake. */
+ * is a shared wake.  A join that waits is a cancellation point. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include "internal.h"
@@ -29,12 +29,23 @@ int ct_claim(struct ct_thread *t, int bit)
 	return s;
 }
 
+/* A joiner that gives up (busy, timed out, cancelled) leaves the thread
+ * joinable; if it exited meanwhile, a later join or detach reaps it (it
+ * saw no CT_DETACHED). */
+static void unclaim(struct ct_thread **claimed)
+{
+	if (*claimed)
+		atomic_fetch_and(&(*claimed)->detach_state, ~CT_JOINING);
+}
+
 int ct_join(pthread_t th, void **res, clockid_t clock,
 	    const struct timespec *abstime, bool try)
 {
-	struct ct_thread *t = ct_desc(th);
 	if (abstime && (ct_check_timespec(abstime) || !ct_clock_ok(clock)))
 		return EINVAL;
+	struct ct_thread *t = ct_lookup(th);
+	if (!t)
+		return ESRCH;
 	if (t == ct_self())
 		return EDEADLK;
 	if (t->kind == CT_FOREIGN)
@@ -43,16 +54,15 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 	if (ct_claim(t, CT_JOINING) < 0)
 		return EINVAL;
 
+	struct ct_thread *claimed __attribute__((cleanup(unclaim))) = t;
 	int tid;
 	while ((tid = atomic_load_explicit(ct_tid(t), memory_order_acquire))) {
-		int r = try ? EBUSY : ct_futex_wait(ct_tid(t), tid, clock, abstime, true);
-		if (r == EBUSY || r == ETIMEDOUT) {
-			/* Unclaim; if it exited meanwhile, a later join or
-			 * detach reaps it (it saw no CT_DETACHED). */
-			atomic_fetch_and(&t->detach_state, ~CT_JOINING);
+		int r = try ? EBUSY : ct_futex_wait_cp(ct_tid(t), tid, clock,
+						       abstime, true);
+		if (r == EBUSY || r == ETIMEDOUT)
 			return r;
-		}
 	}
+	claimed = NULL;
 	if (res)
 		*res = t->result;
 	ct_reap(t);

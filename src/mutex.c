@@ -26,6 +26,14 @@ static inline bool shared_of(int kind)
 	return kind & CT_MK_SHARED;
 }
 
+/* Waiters on a robust mutex sleep shared, private or not: when an owner
+ * dies holding it, the kernel's wake from the robust list is a shared
+ * wake, which a private sleeper would never see. */
+static inline bool robust_shared(int kind)
+{
+	return kind & (CT_MK_SHARED | CT_MK_ROBUST);
+}
+
 /* ---- plain word ---- */
 
 /* Adaptive mutexes spin this long at most before sleeping; the budget
@@ -313,7 +321,7 @@ static void tid_release(struct ct_mutex *m, int kind, int tid, bool all)
 	}
 	int old = atomic_exchange_explicit(&m->lock, 0, memory_order_release);
 	if (all || (old & FUTEX_WAITERS))
-		ct_futex_wake(&m->lock, all ? INT_MAX : 1, shared);
+		ct_futex_wake(&m->lock, all ? INT_MAX : 1, robust_shared(kind));
 }
 
 static int pi_lock(struct ct_mutex *m, int kind, int tid,
@@ -376,7 +384,7 @@ static int robust_lock(struct ct_mutex *m, int kind, int tid,
 				memory_order_relaxed))
 			continue;
 		int r = ct_futex_wait(&m->lock, v | FUTEX_WAITERS, clock,
-				      abstime, shared_of(kind));
+				      abstime, robust_shared(kind));
 		if (r == ETIMEDOUT || r == EINVAL)
 			return r;
 		slept = FUTEX_WAITERS;

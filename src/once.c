@@ -1,8 +1,22 @@
 /* pthread_once: the first caller runs init; the others wait on the
- * control word until it is done. */
+ * control word until it is done.  An init routine that is cancelled
+ * leaves the control as if pthread_once had never been called (POSIX):
+ * a waiter then runs init itself. */
 #include "internal.h"
 
 enum { NEW, RUNNING, WAITING, DONE };
+
+static void finish(_Atomic int *c, int state)
+{
+	if (atomic_exchange(c, state) == WAITING)
+		ct_futex_wake(c, INT32_MAX, false);
+}
+
+static void cancelled(_Atomic int **running)
+{
+	if (*running)
+		finish(*running, NEW);
+}
 
 int pthread_once(pthread_once_t *control, void (*init)(void))
 {
@@ -12,9 +26,10 @@ int pthread_once(pthread_once_t *control, void (*init)(void))
 	for (;;) {
 		int s = NEW;
 		if (atomic_compare_exchange_strong(c, &s, RUNNING)) {
+			_Atomic int *running __attribute__((cleanup(cancelled))) = c;
 			init();
-			if (atomic_exchange(c, DONE) == WAITING)
-				ct_futex_wake(c, INT32_MAX, false);
+			running = NULL;
+			finish(c, DONE);
 			return 0;
 		}
 		if (s == DONE)

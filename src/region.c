@@ -48,11 +48,11 @@ static struct ct_thread *lay_out(struct ct_region r)
 	uintptr_t top = (uintptr_t)r.map + r.map_size;
 	uintptr_t pd = (top - ct_glibc.desc_off - sizeof(struct ct_thread)) &
 		       ~(ct_glibc.tls_static_align - 1);
-	struct ct_thread *t = ct_desc((pthread_t)pd);
+	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
 
 	memset(t, 0, sizeof *t);
 	t->region = r;
-	t->handle = (pthread_t)pd;
+	t->pd = (void *)pd;
 	t->kind = CT_OURS;
 	t->stack_top = (void *)((pd - tls_below) & ~(uintptr_t)15);
 	t->stack = (char *)r.map + r.guard_size;
@@ -90,7 +90,7 @@ static int map_region(struct ct_region *r, size_t stack_size,
 		munmap(map, size);
 		return EAGAIN;
 	}
-	*r = (struct ct_region){ map, size, stack_size, guard_size, false };
+	*r = (struct ct_region){ map, size, stack_size, guard_size, 0, false };
 	return 0;
 }
 
@@ -131,14 +131,17 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 			return err;
 	}
 	struct ct_thread *t = lay_out(r);
-	int err = ct_glibc_setup_tcb(t);
+	int err = old ? 0 : ct_slot_alloc(t, &t->region.slot);
 	if (err) {
-		if (t->region.tls_ready || old)
-			ct_region_put(t);
-		else
-			munmap(r.map, r.map_size);
+		munmap(r.map, r.map_size);
 		return err;
 	}
+	err = ct_glibc_setup_tcb(t);
+	if (err) {
+		ct_region_put(t);
+		return err;
+	}
+	t->handle = ct_handle(t->region.slot);
 	*out = t;
 	return 0;
 }
@@ -146,6 +149,7 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 void ct_region_put(struct ct_thread *t)
 {
 	struct ct_thread *victims = NULL, *v;
+	ct_handle_retire(t->region.slot);	/* its handles are stale now */
 	ct_lock(&ct_cache_lock);
 	t->cache_next = cache.cache_next;
 	t->cache_prev = &cache;
@@ -167,6 +171,7 @@ void ct_region_put(struct ct_thread *t)
 		victims = v->cache_next;
 		if (v->region.tls_ready)
 			ct_glibc_retire_tcb(v);
+		ct_slot_free(v->region.slot);
 		munmap(v->region.map, v->region.map_size);
 	}
 }

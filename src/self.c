@@ -3,8 +3,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <sys/syscall.h>
 #include "internal.h"
 
 hidden __thread struct ct_thread *ct_self_desc
@@ -15,27 +13,30 @@ hidden __thread struct ct_thread *ct_self_desc
 void ct_self_install(struct ct_thread *t)
 {
 	ptrdiff_t off = (char *)&ct_self_desc - (char *)ct_get_tp();
-	*(struct ct_thread **)((char *)CT_PD_TO_TP(t->handle) + off) = t;
+	*(struct ct_thread **)((char *)CT_PD_TO_TP(t->pd) + off) = t;
 }
 
-/* The main thread and glibc-created threads get a zeroed glibc-format
- * block with their tid, followed by our descriptor: the same shape as a
- * thread of ours, so handles are uniform. */
+/* The main thread and glibc-created threads keep glibc's TCB and get a
+ * descriptor on the heap, with a handle like any other. */
 static struct ct_thread *standin(enum ct_kind kind)
 {
-	void *pd = calloc(1, ct_glibc.desc_off + sizeof(struct ct_thread));
-	if (!pd) {
+	struct ct_thread *t = calloc(1, sizeof *t);
+	if (!t || ct_slot_alloc(t, &t->slot)) {
 		fputs("clonethreads: out of memory for a thread descriptor\n", stderr);
 		abort();
 	}
-	struct ct_thread *t = ct_desc((pthread_t)pd);
-	t->handle = (pthread_t)pd;
 	t->kind = kind;
-	t->foreign_pd = CT_TP_TO_PD(ct_get_tp());
-	ct_glibc_init_standin(pd, syscall(SYS_gettid));
+	t->pd = CT_TP_TO_PD(ct_get_tp());
+	t->handle = ct_handle(t->slot);
 	ct_self_desc = t;
 	ct_list_add(t);
 	return t;
+}
+
+void ct_standin_free(struct ct_thread *t)
+{
+	ct_slot_free(t->slot);
+	free(t);
 }
 
 /* glibc ends its own threads through __call_tls_dtors, which calls this. */
@@ -43,9 +44,10 @@ static void foreign_exit(void *arg)
 {
 	struct ct_thread *t = arg;
 	ct_key_run_destructors(t);
+	ct_cancel_thread_exit(t);
 	ct_list_del(t);
 	ct_self_desc = NULL;
-	free((void *)t->handle);
+	ct_standin_free(t);
 }
 
 static bool initialized;

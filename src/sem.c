@@ -1,7 +1,11 @@
 /* Unnamed and named semaphores share glibc's protocol (sync.h), so a
  * named one works between a glibc process and ours.  A waiter counts
  * itself in the high half before it sleeps on the value being 0; sem_post
- * adds one to the value and wakes one sleeper if any are counted. */
+ * adds one to the value and wakes one sleeper if any are counted.
+ *
+ * The waits are cancellation points, at entry as in glibc and while
+ * asleep.  A waiter cancelled while asleep uncounts itself, and hands a
+ * post's wake-up on to another sleeper if the value it leaves is not 0. */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
@@ -30,25 +34,40 @@ static bool try_take(struct ct_sem *s)
 	return false;
 }
 
+static void cancelled(struct ct_sem **waiting)
+{
+	struct ct_sem *s = *waiting;
+	if (!s)
+		return;
+	uint64_t d = atomic_fetch_sub(&s->data, WAITER) - WAITER;
+	if ((d & CT_SEM_VALUE_MASK) && (d >> CT_SEM_WAITER_SHIFT))
+		ct_futex_wake(value_word(s), 1, s->private != 0);
+}
+
 static int take(struct ct_sem *s, clockid_t clock, const struct timespec *abstime)
 {
 	if (abstime && ct_check_timespec(abstime))
 		return fail(EINVAL);
+	ct_testcancel();
 	if (try_take(s))
 		return 0;
+	struct ct_sem *waiting __attribute__((cleanup(cancelled))) = s;
 	uint64_t d = atomic_fetch_add_explicit(&s->data, WAITER,
 					       memory_order_relaxed) + WAITER;
 	for (;;) {
 		if (d & CT_SEM_VALUE_MASK) {
 			if (atomic_compare_exchange_weak_explicit(&s->data, &d,
 					d - 1 - WAITER, memory_order_acquire,
-					memory_order_relaxed))
+					memory_order_relaxed)) {
+				waiting = NULL;
 				return 0;
+			}
 			continue;
 		}
-		int r = ct_futex_wait(value_word(s), 0, clock, abstime,
-				      s->private != 0);
+		int r = ct_futex_wait_cp(value_word(s), 0, clock, abstime,
+					 s->private != 0);
 		if (r == ETIMEDOUT || r == EINTR || r == EINVAL) {
+			waiting = NULL;
 			atomic_fetch_sub_explicit(&s->data, WAITER,
 						  memory_order_relaxed);
 			return fail(r);

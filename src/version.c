@@ -9,5 +9,6 @@ const char *clonethreads_version(void)
 
 int clonethreads_is_own_thread(pthread_t th)
 {
-	return ct_desc(th)->kind == CT_OURS;
+	struct ct_thread *t = ct_lookup(th);
+	return t && t->kind == CT_OURS;
 }

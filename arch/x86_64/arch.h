@@ -4,7 +4,9 @@
 #ifndef CT_ARCH_H
 #define CT_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 /* Static TLS sits below the thread pointer (variant II). */
 #define CT_TLS_BELOW_TP 1
@@ -42,5 +44,45 @@ static inline uintptr_t ct_get_tp(void)
  * returns the child's tid (or -errno) in the parent. */
 long ct_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg,
 	      int *ptid, void *tls, int *ctid);
+
+/* The set*id system calls that take 32-bit ids (i386 has older 16-bit
+ * ones under the plain names). */
+#define CT_SYS_ID(name) SYS_##name
+
+/* ---- signals: what cancellation needs to know of an interrupted
+ * context (cancel.c) ---- */
+
+/* The raw rt_sigaction needs a restorer on x86_64 (sigreturn.S): the
+ * flag (SA_RESTORER) and the function; 0 and NULL where the kernel
+ * provides one. */
+void ct_restore_rt(void);
+#define CT_SA_RESTORER_FLAG 0x04000000
+#define CT_SA_RESTORER ct_restore_rt
+
+/* The interrupted instruction, and the system call result register. */
+static inline uintptr_t ct_uc_pc(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.gregs[16];	/* REG_RIP */
+}
+static inline long ct_uc_sysret(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.gregs[13];	/* REG_RAX */
+}
+/* Is there a `syscall' instruction at pc? */
+#define CT_SYSCALL_INSN_LEN 2
+static inline bool ct_is_syscall_insn(uintptr_t pc)
+{
+	const unsigned char *p = (const unsigned char *)pc;
+	return p[0] == 0x0f && p[1] == 0x05;
+}
+
+/* The stack pointer glibc's setjmp saved in a jump buffer: slot 6,
+ * mangled with the TCB's pointer guard (xor, then rotate left 17). */
+static inline uintptr_t ct_jmpbuf_sp(const long *jb)
+{
+	uintptr_t sp = jb[6], guard;
+	__asm__ ("mov %%fs:%c1,%0" : "=r"(guard) : "i"(CT_TCB_POINTER_GUARD));
+	return ((sp >> 17) | (sp << 47)) ^ guard;
+}
 
 #endif

@@ -1,0 +1,246 @@
+/* set*id on every thread.
+ *
+ * The kernel keeps credentials per thread; POSIX makes them per process.
+ * glibc signals each thread on its own lists to make the same system
+ * call; here every thread of the process is signalled: the library's (its
+ * thread list) and any other the kernel knows (/proc/self/task), such as
+ * glibc's own helper threads.  The caller changes first -- if that fails,
+ * nothing else changes and the error is returned -- then the others (a
+ * thread may signal the others of its process whatever its credentials).
+ * If any of them cannot make the change, the process aborts rather than
+ * leave a thread with the old credentials behind, as glibc does.
+ *
+ * The list lock is held throughout: no thread of ours ends, and none is
+ * created (pthread_create lists a thread before its clone), while the
+ * broadcast runs.  A thread listed but not cloned yet has tid 0: its
+ * creator is signalled too, and the new thread inherits whatever the
+ * creator has when clone completes, so the round is repeated until every
+ * listed thread has a tid (or has failed to start).  Threads the kernel shows that are not listed
+ * are signalled in rounds until a scan finds no new one. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "internal.h"
+
+static ct_lock_t broadcast_lock;	/* one broadcast at a time */
+
+static struct {
+	long nr, arg[3];
+	int *tids;		/* signalled so far */
+	int count, cap;
+	_Atomic int acks;
+	_Atomic int failed;	/* a thread could not change */
+} cmd;
+
+static void on_sigsetxid(int sig, siginfo_t *si, void *uc)
+{
+	if (si->si_code != SI_TKILL || si->si_pid != getpid())
+		return;
+	int saved = errno;
+	if (syscall(cmd.nr, cmd.arg[0], cmd.arg[1], cmd.arg[2]))
+		atomic_store(&cmd.failed, 1);
+	atomic_fetch_add(&cmd.acks, 1);
+	ct_futex_wake(&cmd.acks, 1, false);
+	errno = saved;
+}
+
+static bool signalled(int tid)
+{
+	for (int i = 0; i < cmd.count; i++)
+		if (cmd.tids[i] == tid)
+			return true;
+	return false;
+}
+
+/* Signal tid unless done already; false when out of memory. */
+static bool signal_tid(int tid)
+{
+	if (tid == 0 || tid == (int)syscall(SYS_gettid) || signalled(tid))
+		return true;
+	if (cmd.count == cmd.cap) {
+		int cap = cmd.cap ? 2 * cmd.cap : 64;
+		int *p = realloc(cmd.tids, cap * sizeof *p);
+		if (!p)
+			return false;
+		cmd.tids = p;
+		cmd.cap = cap;
+	}
+	if (syscall(SYS_tgkill, getpid(), tid, CT_SIGSETXID) == 0)
+		cmd.tids[cmd.count++] = tid;
+	return true;
+}
+
+static bool gone(int tid)
+{
+	return syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH;
+}
+
+/* Until every thread signalled has made the call, or has ended. */
+static void wait_acks(void)
+{
+	int n;
+	while ((n = atomic_load(&cmd.acks)) < cmd.count) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += 10000000;
+		if (t.tv_nsec >= 1000000000L)
+			t.tv_sec++, t.tv_nsec -= 1000000000L;
+		if (ct_futex_wait(&cmd.acks, n, CLOCK_MONOTONIC, &t, false) !=
+		    ETIMEDOUT)
+			continue;
+		/* A thread that ended before its handler ran does not
+		 * count any more. */
+		for (int i = 0; i < cmd.count; i++)
+			if (cmd.tids[i] > 0 && gone(cmd.tids[i])) {
+				cmd.tids[i] = -cmd.tids[i];
+				atomic_fetch_add(&cmd.acks, 1);
+			}
+	}
+}
+
+/* One round over the threads the kernel shows; true if it found one not
+ * signalled yet.  Without /proc only the listed threads are reached. */
+static bool round_proc(bool *oom)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return false;
+	int before = cmd.count;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !signal_tid(atoi(e->d_name)))
+			*oom = true;
+	closedir(d);
+	return cmd.count != before;
+}
+
+static int broadcast(long nr, long a, long b, long c)
+{
+	ct_self();	/* the library is initialised */
+	ct_lock(&broadcast_lock);
+	ct_lock(&ct_list_lock);
+	int err = syscall(nr, a, b, c) ? errno : 0;
+	if (!err && ct_list_head) {
+		ct_sigaction_internal(CT_SIGSETXID, on_sigsetxid);
+		cmd.nr = nr;
+		cmd.arg[0] = a, cmd.arg[1] = b, cmd.arg[2] = c;
+		cmd.count = 0;
+		cmd.acks = 0;
+		cmd.failed = 0;
+		bool oom = false, unborn;
+		do {
+			unborn = false;
+			struct ct_thread *t = ct_list_head;
+			do {
+				int tid = atomic_load(ct_tid(t));
+				unborn |= tid == 0 &&
+					  atomic_load(&t->startup) != CT_ABORT;
+				oom |= !signal_tid(tid);
+			} while ((t = t->next) != ct_list_head);
+			wait_acks();
+			if (unborn)
+				sched_yield();
+		} while (unborn);
+		do
+			wait_acks();
+		while (round_proc(&oom));
+		if (oom || cmd.failed) {
+			static const char msg[] = "clonethreads: set*id could "
+				"not change the credentials of every thread\n";
+			write(STDERR_FILENO, msg, sizeof msg - 1);
+			abort();
+		}
+	}
+	ct_unlock(&ct_list_lock);
+	ct_unlock(&broadcast_lock);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int setuid(uid_t uid)
+{
+	return broadcast(CT_SYS_ID(setuid), uid, 0, 0);
+}
+
+int setgid(gid_t gid)
+{
+	return broadcast(CT_SYS_ID(setgid), gid, 0, 0);
+}
+
+int setreuid(uid_t r, uid_t e)
+{
+	return broadcast(CT_SYS_ID(setreuid), r, e, 0);
+}
+
+int setregid(gid_t r, gid_t e)
+{
+	return broadcast(CT_SYS_ID(setregid), r, e, 0);
+}
+
+int setresuid(uid_t r, uid_t e, uid_t s)
+{
+	return broadcast(CT_SYS_ID(setresuid), r, e, s);
+}
+
+int setresgid(gid_t r, gid_t e, gid_t s)
+{
+	return broadcast(CT_SYS_ID(setresgid), r, e, s);
+}
+
+/* As glibc: -1 is not an id here. */
+int seteuid(uid_t e)
+{
+	if (e == (uid_t)-1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return setresuid(-1, e, -1);
+}
+
+int setegid(gid_t e)
+{
+	if (e == (gid_t)-1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return setresgid(-1, e, -1);
+}
+
+int setgroups(size_t n, const gid_t *list)
+{
+	return broadcast(CT_SYS_ID(setgroups), n, (long)list, 0);
+}
+
+/* glibc's initgroups calls its own setgroups, which only reaches glibc's
+ * threads: the same list through ours. */
+int initgroups(const char *user, gid_t group)
+{
+	int n = 64;
+	for (;;) {
+		gid_t *list = malloc(n * sizeof *list);
+		if (!list)
+			return -1;
+		int want = n;
+		if (getgrouplist(user, group, list, &want) >= 0) {
+			int r = setgroups(want, list);
+			int saved = errno;
+			free(list);
+			errno = saved;
+			return r;
+		}
+		free(list);
+		if (want <= n)
+			n *= 2;
+		else
+			n = want;
+	}
+}

@@ -1,0 +1,139 @@
+/* Signals to threads, signal masks, and the handlers of the library's own
+ * two signals (cancellation and set*id). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "internal.h"
+
+/* The kernel's struct sigaction. */
+struct ksigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask[_NSIG / 8 / sizeof(long)];
+};
+
+/* glibc's sigaction refuses the internal signals: the raw call.  The
+ * handlers run with no signal blocked beyond their own, restart
+ * interrupted calls (cancel.c relies on that), and take siginfo. */
+void ct_sigaction_internal(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct ksigaction old, sa = {
+		.handler = fn,
+		.flags = SA_SIGINFO | SA_RESTART | CT_SA_RESTORER_FLAG,
+		.restorer = CT_SA_RESTORER,
+	};
+	if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof old.mask) == 0 &&
+	    old.handler == fn)
+		return;
+	syscall(SYS_rt_sigaction, sig, &sa, NULL, sizeof sa.mask);
+}
+
+int ct_pin(struct ct_thread *t)
+{
+	int s = atomic_fetch_add(&t->detach_state, CT_PINNED);
+	if (!(s & CT_EXITED))
+		return atomic_load_explicit(ct_tid(t), memory_order_relaxed);
+	ct_unpin(t);
+	return 0;
+}
+
+void ct_unpin(struct ct_thread *t)
+{
+	int s = atomic_fetch_sub(&t->detach_state, CT_PINNED) - CT_PINNED;
+	if ((s & CT_EXITED) && s < CT_PINNED)	/* the exit waits for us */
+		ct_futex_wake(&t->detach_state, 1, false);
+}
+
+void ct_wait_unpinned(struct ct_thread *t, int s)
+{
+	while (s >= CT_PINNED) {
+		ct_futex_wait(&t->detach_state, s, CLOCK_MONOTONIC, NULL, false);
+		s = atomic_load(&t->detach_state);
+	}
+}
+
+int ct_signal_thread(struct ct_thread *t, int sig)
+{
+	int tid = ct_pin(t), err = 0;
+	if (tid) {
+		if (syscall(SYS_tgkill, getpid(), tid, sig))
+			err = errno;
+		ct_unpin(t);
+	}
+	return err;
+}
+
+/* A thread that has ended but is not joined yet still exists for POSIX:
+ * the signal is dropped (so signal 0 says "still there"), as in glibc. */
+int pthread_kill(pthread_t th, int sig)
+{
+	if (ct_internal_signal(sig) || sig < 0 || sig >= _NSIG)
+		return EINVAL;
+	struct ct_thread *t = ct_lookup(th);
+	if (!t)
+		return ESRCH;
+	int saved = errno;
+	int err = ct_signal_thread(t, sig);
+	errno = saved;
+	return err;
+}
+
+/* Unlike pthread_kill, an ended thread is ESRCH here, as in glibc. */
+int pthread_sigqueue(pthread_t th, int sig, const union sigval value)
+{
+	if (ct_internal_signal(sig) || sig < 0 || sig >= _NSIG)
+		return EINVAL;
+	struct ct_thread *t = ct_lookup(th);
+	if (!t)
+		return ESRCH;
+	siginfo_t info;
+	memset(&info, 0, sizeof info);
+	info.si_signo = sig;
+	info.si_code = SI_QUEUE;
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value = value;
+	int saved = errno, err = ESRCH;
+	int tid = ct_pin(t);
+	if (tid) {
+		err = syscall(SYS_rt_tgsigqueueinfo, info.si_pid, tid, sig,
+			      &info) ? errno : 0;
+		ct_unpin(t);
+	}
+	errno = saved;
+	return err;
+}
+
+/* glibc's sigdelset refuses the internal signals: clear their bits. */
+static void strip_internal(sigset_t *set)
+{
+	unsigned long *w = (unsigned long *)set;
+	const unsigned bits = CHAR_BIT * sizeof *w;
+	for (int sig = CT_SIGCANCEL; sig <= CT_SIGSETXID; sig++)
+		w[(sig - 1) / bits] &= ~(1UL << (sig - 1) % bits);
+}
+
+/* The internal signals can neither be blocked nor be seen blocked. */
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+	if (set) {
+		if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+			return EINVAL;
+		if (how != SIG_UNBLOCK) {
+			copy = *set;
+			strip_internal(&copy);
+			set = &copy;
+		}
+	}
+	int saved = errno, err = 0;
+	if (syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8))
+		err = errno;
+	errno = saved;
+	if (!err && old)
+		strip_internal(old);
+	return err;
+}
