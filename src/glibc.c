@@ -63,19 +63,73 @@ static _Noreturn void fail(const char *what)
 	abort();
 }
 
-static void *need(void *handle, const char *name)
+static struct link_map *libc;	/* libc.so.6's link map */
+
+/* A dynamic-section pointer: ld.so relocates them in place, except on
+ * CPUs where the section is read-only (riscv). */
+static uintptr_t dyn_ptr(const ElfW(Dyn) *d)
 {
-	void *p = dlsym(handle, name);
+	return d->d_un.d_ptr < libc->l_addr ? libc->l_addr + d->d_un.d_ptr
+					    : d->d_un.d_ptr;
+}
+
+/* A symbol libc itself defines (its default version), looked up in
+ * libc's own GNU hash table.  dlsym cannot do it: other handles find this
+ * library's definitions (or the program's copies) first, and a handle of
+ * libc from dlopen would, in the earliest code of a process (a
+ * .preinit_array entry, an initfirst constructor), run libc's
+ * initialisation before it has the program's arguments and environment. */
+static void *libc_sym(const char *name)
+{
+	const ElfW(Sym) *sym = NULL;
+	const char *str = NULL;
+	const uint32_t *ht = NULL;
+	const ElfW(Half) *versym = NULL;
+	for (const ElfW(Dyn) *d = libc->l_ld; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_SYMTAB)
+			sym = (const void *)dyn_ptr(d);
+		else if (d->d_tag == DT_STRTAB)
+			str = (const void *)dyn_ptr(d);
+		else if (d->d_tag == DT_GNU_HASH)
+			ht = (const void *)dyn_ptr(d);
+		else if (d->d_tag == DT_VERSYM)
+			versym = (const void *)dyn_ptr(d);
+	}
+	if (!sym || !str || !ht)
+		return NULL;
+	uint32_t h = 5381, nbuckets = ht[0], symoffset = ht[1];
+	for (const char *c = name; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	const uint32_t *buckets = (const uint32_t *)
+		((const ElfW(Addr) *)&ht[4] + ht[2]);	/* past the bloom */
+	const uint32_t *chain = buckets + nbuckets;
+	for (uint32_t i = buckets[h % nbuckets]; i >= symoffset; i++) {
+		uint32_t h2 = chain[i - symoffset];
+		if ((h | 1) == (h2 | 1) && sym[i].st_shndx != SHN_UNDEF &&
+		    !(versym && (versym[i] & 0x8000)) &&	/* not hidden */
+		    !strcmp(name, str + sym[i].st_name))
+			return (void *)(libc->l_addr + sym[i].st_value);
+		if (h2 & 1)
+			break;
+	}
+	return NULL;
+}
+
+static void *need(void *p, const char *name)
+{
 	if (!p)
 		fail(name);
 	return p;
 }
 
+#define need_libc(name) need(libc_sym(name), name)
+#define need_global(name) need(dlsym(RTLD_DEFAULT, name), name)
+
 /* libthread_db's descriptor of a struct pthread field: {bits, count,
  * byte offset}. */
-static size_t db_offset(void *libc, const char *name)
+static size_t db_offset(const char *name)
 {
-	const uint32_t *d = need(libc, name);
+	const uint32_t *d = need_libc(name);
 	return d[2];
 }
 
@@ -96,14 +150,11 @@ static int find_libc_tls(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* libc's static TLS block: at l_tls_offset from the thread pointer (its
  * link map field has a libthread_db descriptor); it must hold errno. */
-static void libc_tls(void *libc)
+static void libc_tls(void)
 {
-	struct link_map *lm;
-	if (dlinfo(libc, RTLD_DI_LINKMAP, &lm))
-		fail("no link map for libc.so.6");
-	size_t off = *(size_t *)((char *)lm +
-		db_offset(libc, "_thread_db_link_map_l_tls_offset"));
-	dl_iterate_phdr(find_libc_tls, &lm->l_addr);
+	size_t off = *(size_t *)((char *)libc +
+		db_offset("_thread_db_link_map_l_tls_offset"));
+	dl_iterate_phdr(find_libc_tls, &libc->l_addr);
 	ct_glibc.libc_tls_off = CT_TLS_BELOW_TP ? (ptrdiff_t)off : -(ptrdiff_t)off;
 	char *block = (char *)ct_get_tp() - ct_glibc.libc_tls_off;
 	char *e = (char *)&errno;
@@ -119,17 +170,17 @@ static void libc_tls(void *libc)
  * (nptl/descr.h since 2.3.3).  Checked by letting glibc's own
  * registration functions push a buffer on the main thread's chains and
  * looking where it landed, then popping it again. */
-static void cancel_fields(void *libc)
+static void cancel_fields(void)
 {
-	ct_glibc.off_cancelhandling = db_offset(libc, "_thread_db_pthread_cancelhandling");
+	ct_glibc.off_cancelhandling = db_offset("_thread_db_pthread_cancelhandling");
 	ct_glibc.off_cleanup_jmp_buf = ct_glibc.off_cancelhandling - sizeof(void *);
 	ct_glibc.off_cleanup = ct_glibc.off_cleanup_jmp_buf - sizeof(void *);
-	void (*reg)(__pthread_unwind_buf_t *) = need(libc, "__pthread_register_cancel");
-	void (*unreg)(__pthread_unwind_buf_t *) = need(libc, "__pthread_unregister_cancel");
+	void (*reg)(__pthread_unwind_buf_t *) = need_libc("__pthread_register_cancel");
+	void (*unreg)(__pthread_unwind_buf_t *) = need_libc("__pthread_unregister_cancel");
 	void (*push)(struct _pthread_cleanup_buffer *, void (*)(void *), void *) =
-		need(libc, "_pthread_cleanup_push");
+		need_libc("_pthread_cleanup_push");
 	void (*pop)(struct _pthread_cleanup_buffer *, int) =
-		need(libc, "_pthread_cleanup_pop");
+		need_libc("_pthread_cleanup_pop");
 	void *pd = CT_TP_TO_PD(ct_get_tp());
 	__pthread_unwind_buf_t ub;
 	struct _pthread_cleanup_buffer cb;
@@ -151,28 +202,31 @@ uintptr_t ct_glibc_stack_top(void *pd)
 
 void ct_glibc_init(void)
 {
-	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
-	if (!libc)
+	/* libc's link map, found from one of its functions (libc_sym says
+	 * why not with dlopen). */
+	Dl_info info;
+	if (!dladdr1((void *)gnu_get_libc_version, &info, (void **)&libc,
+		     RTLD_DL_LINKMAP) || !libc)
 		fail("no libc.so.6 (fully static programs are not supported)");
-	dl_allocate_tls = need(RTLD_DEFAULT, "_dl_allocate_tls");
-	dl_deallocate_tls = need(RTLD_DEFAULT, "_dl_deallocate_tls");
+	dl_allocate_tls = need_global("_dl_allocate_tls");
+	dl_deallocate_tls = need_global("_dl_deallocate_tls");
 	void (*static_info)(size_t *, size_t *) =
-		need(RTLD_DEFAULT, "_dl_get_tls_static_info");
+		need_global("_dl_get_tls_static_info");
 	static_info(&ct_glibc.tls_static_size, &ct_glibc.tls_static_align);
-	io_enable_locks = need(libc, "_IO_enable_locks");
-	ctype_init = need(libc, "__ctype_init");
-	call_tls_dtors = need(libc, "__call_tls_dtors");
-	cxa_thread_atexit_impl = need(libc, "__cxa_thread_atexit_impl");
-	libc_start_main = need(libc, "__libc_start_main");
+	io_enable_locks = need_libc("_IO_enable_locks");
+	ctype_init = need_libc("__ctype_init");
+	call_tls_dtors = need_libc("__call_tls_dtors");
+	cxa_thread_atexit_impl = need_libc("__cxa_thread_atexit_impl");
+	libc_start_main = need_libc("__libc_start_main");
 	/* A program that mentions __libc_single_threaded (libstdc++'s inline
 	 * helpers do) has its own copy (R_X86_64_COPY); both must say 0. */
-	libc_single_threaded = need(libc, "__libc_single_threaded");
-	prog_single_threaded = need(RTLD_DEFAULT, "__libc_single_threaded");
+	libc_single_threaded = need_libc("__libc_single_threaded");
+	prog_single_threaded = need_global("__libc_single_threaded");
 
-	ct_glibc.pd_size = *(const uint32_t *)need(libc, "_thread_db_sizeof_pthread");
-	ct_glibc.off_tid = db_offset(libc, "_thread_db_pthread_tid");
-	ct_glibc.off_list = db_offset(libc, "_thread_db_pthread_list");
-	if (db_offset(libc, "_thread_db_pthread_dtvp") != 8)
+	ct_glibc.pd_size = *(const uint32_t *)need_libc("_thread_db_sizeof_pthread");
+	ct_glibc.off_tid = db_offset("_thread_db_pthread_tid");
+	ct_glibc.off_list = db_offset("_thread_db_pthread_list");
+	if (db_offset("_thread_db_pthread_dtvp") != 8)
 		fail("dtv not at tcbhead offset 8");
 	/* stackblock, stackblock_size, guardsize have no descriptor: they
 	 * are consecutive in struct pthread (2.36: 1680, 1688, 1696), and the
@@ -193,8 +247,8 @@ void ct_glibc_init(void)
 	ct_glibc.rseq_size = __rseq_size;
 	ct_glibc.desc_off = (ct_glibc.pd_size + 63) & ~(size_t)63;
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
-	libc_tls(libc);
-	cancel_fields(libc);
+	libc_tls();
+	cancel_fields();
 }
 
 void ct_glibc_go_multithreaded(void)
