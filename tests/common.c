@@ -1,8 +1,15 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include "common.h"
 
 int ct_test_glibc(void)
@@ -33,12 +40,23 @@ void ct_test_assert_ours(const char *const *names)
 	}
 }
 
-int ct_test_run(Suite *(*const *suites)(void), const char *const *extra)
+#define SCENARIO_VAR "CT_TEST_SCENARIO"
+
+int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
+		 const struct ct_scenario *scenarios)
 {
 	static const char *const base[] = {
 		"pthread_create", "pthread_join", "pthread_self", NULL };
 	ct_test_assert_ours(base);
 	ct_test_assert_ours(extra);
+	const char *scenario = getenv(SCENARIO_VAR);
+	if (scenario) {
+		for (; scenarios && scenarios->name; scenarios++)
+			if (!strcmp(scenario, scenarios->name))
+				return scenarios->run();
+		fprintf(stderr, "unknown scenario %s\n", scenario);
+		return 2;
+	}
 	SRunner *sr = srunner_create(NULL);
 	for (; *suites; suites++)
 		srunner_add_suite(sr, (*suites)());
@@ -64,4 +82,132 @@ const char *ct_test_module(const char *file)
 	const char *dir = getenv("CT_TEST_MODULE_DIR");
 	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/.libs", file);
 	return path;
+}
+
+void ct_wait_at_least(atomic_int *v, int n)
+{
+	while (atomic_load(v) < n)
+		sched_yield();
+}
+
+void ct_gate_pass(atomic_int *gate, int n)
+{
+	atomic_fetch_add(gate, 1);
+	ct_wait_at_least(gate, n);
+}
+
+pthread_t ct_start(const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	pthread_t th;
+	int err = pthread_create(&th, attr, fn, arg);
+	ck_assert_msg(err == 0, "pthread_create: %s", strerror(err));
+	return th;
+}
+
+void *ct_join(pthread_t th)
+{
+	void *ret = NULL;
+	int err = pthread_join(th, &ret);
+	ck_assert_msg(err == 0, "pthread_join: %s", strerror(err));
+	return ret;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int ct_in_child(int (*fn)(void *), void *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int ret = fn(arg);
+		fflush(NULL);
+		_exit(ret);
+	}
+	return wait_status(pid);
+}
+
+int ct_rerun(const char *scenario, const char *const *env)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		setenv(SCENARIO_VAR, scenario, 1);
+		execl("/proc/self/exe", "test-scenario", (char *)NULL);
+		_exit(127);
+	}
+	return wait_status(pid);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	int n = 0, c;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+int ct_count_maps(void)
+{
+	return count_lines("/proc/self/maps");
+}
+
+int ct_count_tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+int ct_gettid(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+/* The state letter of /proc/self/task/TID/stat: S (sleeping) twice, 1 ms
+ * apart, is taken as blocked. */
+static char task_state(int tid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char *p = fgets(line, sizeof line, f);
+	fclose(f);
+	p = p ? strrchr(line, ')') : NULL;
+	return p ? p[2] : 0;
+}
+
+int ct_wait_blocked(int tid)
+{
+	struct timespec ms = { 0, 1000000 };
+	for (int asleep = 0; asleep < 2; ) {
+		char s = task_state(tid);
+		if (!s)
+			return 0;
+		asleep = s == 'S' ? asleep + 1 : 0;
+		nanosleep(&ms, NULL);
+	}
+	return 1;
 }

@@ -9,6 +9,7 @@
 #define CT_TEST_COMMON_H
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,10 +23,19 @@ int ct_test_glibc(void);
  * reference run (so neither can pass for the other). */
 void ct_test_assert_ours(const char *const *names);
 
-/* Run the suites (NULL-terminated list of constructors) after checking
+/* A case that must own a process (set before start-up, or ending main):
+ * ct_rerun runs it in a fresh process started from this executable. */
+struct ct_scenario {
+	const char *name;
+	int (*run)(void);
+};
+
+/* main of a test program: runs the named scenario if this process is one,
+ * else the suites (NULL-terminated list of constructors), after checking
  * that pthread_create, pthread_join, pthread_self and every name in
- * `extra' are the implementation's.  Returns the exit status for main. */
-int ct_test_run(Suite *(*const *suites)(void), const char *const *extra);
+ * `extra' are the implementation's.  Returns the exit status. */
+int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
+		 const struct ct_scenario *scenarios);
 
 /* Add a test of something glibc does not do (it crashes, or lacks the
  * feature): left out of the reference run.  `why' says what glibc does. */
@@ -39,7 +49,45 @@ void ct_check_own(pthread_t th, int own);
 /* Path of a test module built next to the tests (for dlopen). */
 const char *ct_test_module(const char *file);
 
+/* pthread_create / pthread_join that fail the test on error; ct_join
+ * returns the thread's value. */
+pthread_t ct_start(const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+void *ct_join(pthread_t th);
+
+/* Run fn(arg) in a forked child and return its exit status, or 128 plus
+ * the signal number if a signal killed it.  The child exits with fn's
+ * return value; fn reports its failures with CT_CHILD_CHECK. */
+int ct_in_child(int (*fn)(void *), void *arg);
+/* Run a scenario of this program in a fresh process, with `env'
+ * (NAME=VALUE strings, NULL-terminated) added to the environment.
+ * Returns as ct_in_child does. */
+int ct_rerun(const char *scenario, const char *const *env);
+/* Where a failing check in a child process or scenario is reported. */
+#define CT_CHILD_CHECK(cond) do {					\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			return 1;					\
+		}							\
+	} while (0)
+
+/* Lines in /proc/self/maps; entries in /proc/self/task. */
+int ct_count_maps(void);
+int ct_count_tasks(void);
+/* The kernel thread id of the calling thread. */
+int ct_gettid(void);
+/* Until thread tid sleeps in the kernel (a blocking call): so that a
+ * wake-up test has its waiter blocked at the moment of the event.  0 if
+ * the thread is gone instead. */
+int ct_wait_blocked(int tid);
+
 #ifdef __cplusplus
 }
+#else
+#include <stdatomic.h>
+/* Yield until *v >= n. */
+void ct_wait_at_least(atomic_int *v, int n);
+/* Count this thread in at *gate, then wait until n threads have. */
+void ct_gate_pass(atomic_int *gate, int n);
 #endif
 #endif

@@ -84,5 +84,5 @@ int main(void)
 		"pthread_spin_lock", "sem_wait", "sem_post", "sem_open",
 		"mtx_lock", "cnd_wait", "thrd_create", "tss_create",
 		"call_once", NULL };
-	return ct_test_run(suites, extra);
+	return ct_test_main(suites, extra, NULL);
 }
