@@ -47,10 +47,27 @@ START_TEST(basics)
 }
 END_TEST
 
-static void *wr_hold_briefly(void *l)
+/* Waits for the write lock (its tid first, so that the test can see it
+ * block), and lets it go at once. */
+static atomic_int wr_tid;
+
+static void *wr_once(void *l)
+{
+	atomic_store(&wr_tid, ct_gettid());
+	pthread_rwlock_wrlock(l);
+	pthread_rwlock_unlock(l);
+	return NULL;
+}
+
+/* Holds the write lock from `held' being set until `release' is. */
+static atomic_int wr_held, wr_release;
+
+static void *wr_hold(void *l)
 {
 	pthread_rwlock_wrlock(l);
-	usleep(30000);
+	atomic_store(&wr_held, 1);
+	while (!atomic_load(&wr_release))
+		usleep(1000);
 	pthread_rwlock_unlock(l);
 	return NULL;
 }
@@ -80,14 +97,17 @@ START_TEST(timed)
 	 * glibc does. */
 	ck_assert_int_eq(pthread_rwlock_timedrdlock(&l, &past), EINVAL);
 	pthread_rwlock_unlock(&l);
-	/* A writer holds it for 30 ms: timed readers fail, then succeed. */
-	pthread_create(&h, NULL, wr_hold_briefly, &l);
-	usleep(5000);
+	/* While a writer holds it timed readers fail, then succeed. */
+	wr_held = wr_release = 0;
+	pthread_create(&h, NULL, wr_hold, &l);
+	while (!atomic_load(&wr_held))
+		usleep(1000);
 	t = st_deadline(CLOCK_MONOTONIC, 5);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &t), ETIMEDOUT);
 	t = st_deadline(CLOCK_REALTIME, 2);
 	ck_assert_int_eq(pthread_rwlock_timedrdlock(&l, &t), ETIMEDOUT);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_BOOTTIME + 100, &t), EINVAL);
+	atomic_store(&wr_release, 1);
 	t = st_deadline(CLOCK_MONOTONIC, 5000);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &t), 0);
 	pthread_rwlock_unlock(&l);
@@ -116,8 +136,10 @@ START_TEST(kinds)
 		ck_assert_int_eq(pthread_rwlock_init(&l, &a), 0);
 		ck_assert_int_eq(pthread_rwlock_rdlock(&l), 0);
 		pthread_t w;
-		pthread_create(&w, NULL, wr_hold_briefly, &l);
-		usleep(20000);	/* the writer is waiting now */
+		wr_tid = 0;
+		pthread_create(&w, NULL, wr_once, &l);
+		ct_wait_at_least(&wr_tid, 1);
+		ck_assert(ct_wait_blocked(atomic_load(&wr_tid)));	/* the writer waits */
 		long r = st_in_thread(tryrd, &l);
 		if (k == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) {
 			ck_assert_int_eq(r, EBUSY);
