@@ -1,9 +1,14 @@
 // C++ on our threads: std::thread, thread_local objects with destructors
 // (run at thread exit, in that thread, before join returns), exceptions
 // thrown and caught on a thread's stack.
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <atomic>
 #include <exception>
 #include <stdexcept>
@@ -168,6 +173,97 @@ START_TEST(test_thread_ids)
 }
 END_TEST
 
+// Cancellation and pthread_exit unwind the thread's stack: destructors
+// run, innermost first, then thread_local destructors.  A catch (...)
+// sees the unwinding and must rethrow it.
+std::string unwound;
+
+struct Note {
+	char c;
+	~Note() { unwound += c; }
+};
+
+thread_local Note tl_note{'t'};
+
+void *exits_deep(void *arg)
+{
+	Note a{'a'};
+	tl_note.c = 't';
+	{
+		Note b{'b'};
+		try {
+			Note c{'c'};
+			if (arg)
+				pthread_exit(arg);
+			for (;;)
+				pause();
+		} catch (abi::__forced_unwind &) {
+			unwound += '!';
+			throw;	// rethrown: the unwinding goes on
+		}
+	}
+	return nullptr;
+}
+
+START_TEST(test_unwind_destructors)
+{
+	for (int round = 0; round < 20; round++) {
+		unwound.clear();
+		pthread_t th;
+		void *ret;
+		ck_assert_int_eq(pthread_create(&th, nullptr, exits_deep, (void *)5), 0);
+		ck_assert_int_eq(pthread_join(th, &ret), 0);
+		ck_assert_ptr_eq(ret, (void *)5);
+		ck_assert_str_eq(unwound.c_str(), "c!bat");
+		unwound.clear();
+		ck_assert_int_eq(pthread_create(&th, nullptr, exits_deep, nullptr), 0);
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_int_eq(pthread_join(th, &ret), 0);
+		ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+		ck_assert_str_eq(unwound.c_str(), "c!bat");
+	}
+}
+END_TEST
+
+void *swallows(void *)
+{
+	try {
+		for (;;)
+			pause();
+	} catch (...) {
+	}
+	return nullptr;
+}
+
+// In a child process: a catch (...) that does not rethrow the unwinding
+// aborts the process, with glibc's message.
+START_TEST(test_swallowed_unwind_aborts)
+{
+	int err[2];
+	ck_assert_int_eq(pipe(err), 0);
+	fflush(nullptr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(err[1], STDERR_FILENO);
+		pthread_t th;
+		pthread_create(&th, nullptr, swallows, nullptr);
+		pthread_cancel(th);
+		pthread_join(th, nullptr);
+		_exit(0);
+	}
+	close(err[1]);
+	char buf[256] = "";
+	ssize_t n = read(err[0], buf, sizeof buf - 1);
+	close(err[0]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), SIGABRT);
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "exception not rethrown"));
+}
+END_TEST
+
 static Suite *cxx_suite(void)
 {
 	Suite *s = suite_create("cxx");
@@ -179,6 +275,8 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_detached_thread_local);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
+	tcase_add_test(tc, test_unwind_destructors);
+	tcase_add_test(tc, test_swallowed_unwind_aborts);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -187,7 +285,7 @@ int main()
 {
 	static Suite *(*const suites[])(void) = { cxx_suite, nullptr };
 	static const char *const extra[] = {
-		"pthread_detach", "pthread_exit", "clonethreads_is_own_thread",
-		nullptr };
-	return ct_test_run(suites, extra);
+		"pthread_detach", "pthread_exit", "pthread_cancel",
+		"clonethreads_is_own_thread", nullptr };
+	return ct_test_main(suites, extra, NULL);
 }

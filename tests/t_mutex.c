@@ -247,6 +247,64 @@ START_TEST(robust_thread_death)
 }
 END_TEST
 
+/* The owner dies while a waiter is blocked on the mutex: the kernel's
+ * wake from the owner's robust list must reach it, for every kind --
+ * private and shared, plain and priority-inheriting, lock and timedlock
+ * -- over many rounds (the death races the waiter's sleep). */
+struct death {
+	pthread_mutex_t *m;
+	atomic_int locked, die, waiter_tid;
+	int timed;
+};
+
+static void *dies_holding(void *arg)
+{
+	struct death *d = arg;
+	pthread_mutex_lock(d->m);
+	atomic_store(&d->locked, 1);
+	ct_wait_at_least(&d->die, 1);
+	return NULL;	/* ends holding it */
+}
+
+static void *waits_for_dead(void *arg)
+{
+	struct death *d = arg;
+	atomic_store(&d->waiter_tid, ct_gettid());
+	struct timespec t = st_deadline(CLOCK_REALTIME, 20000);
+	int r = d->timed ? pthread_mutex_timedlock(d->m, &t)
+			 : pthread_mutex_lock(d->m);
+	if (r == EOWNERDEAD && pthread_mutex_consistent(d->m) == 0 &&
+	    pthread_mutex_unlock(d->m) == 0)
+		return NULL;
+	return (void *)(long)(r ? r : -1);
+}
+
+START_TEST(robust_death_wakes_waiter)
+{
+	int shared = _i & 1, pi = _i >> 1 & 1, timed = _i >> 2;
+	pthread_mutex_t *m = make(PTHREAD_MUTEX_NORMAL, PTHREAD_MUTEX_ROBUST,
+				  pi ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE,
+				  shared);
+	for (int round = 0; round < 60; round++) {
+		static struct death d;
+		d = (struct death){ .m = m, .timed = timed };
+		pthread_t owner, waiter;
+		ck_assert_int_eq(pthread_create(&owner, NULL, dies_holding, &d), 0);
+		ct_wait_at_least(&d.locked, 1);
+		ck_assert_int_eq(pthread_create(&waiter, NULL, waits_for_dead, &d), 0);
+		ct_wait_at_least(&d.waiter_tid, 1);
+		ck_assert(ct_wait_blocked(atomic_load(&d.waiter_tid)));
+		atomic_store(&d.die, 1);
+		ck_assert_int_eq(pthread_join(owner, NULL), 0);
+		void *r;
+		ck_assert_int_eq(pthread_join(waiter, &r), 0);
+		ck_assert_msg(r == NULL, "%s %s %s, round %d: %ld",
+			      shared ? "shared" : "private", pi ? "PI" : "plain",
+			      timed ? "timedlock" : "lock", round, (long)r);
+	}
+}
+END_TEST
+
 static void *lock_consistent_unlock(void *m)
 {
 	int r = pthread_mutex_lock(m);
@@ -458,6 +516,7 @@ Suite *mutex_suite(void)
 	tcase_add_test(tc, counter_across_fork);
 	tcase_add_test(tc, robust_thread_death);
 	tcase_add_test(tc, robust_list_many);
+	tcase_add_loop_test(tc, robust_death_wakes_waiter, 0, 8);
 	tcase_add_test(tc, robust_process_death);
 	tcase_add_test(tc, normal_relock_deadlocks);
 	tcase_add_test(tc, pi_basics);

@@ -1,0 +1,17 @@
+/* A library marked -z initfirst (as valgrind's DRD preload is): its
+ * constructor runs before every other, the thread library's included,
+ * and uses threads there. */
+#include <pthread.h>
+#include "initfirst.h"
+
+struct ct_early ct_initfirst;
+
+static void *early_thread(void *arg)
+{
+	return arg;
+}
+
+__attribute__((constructor)) static void early(void)
+{
+	ct_early_run(&ct_initfirst, early_thread);
+}

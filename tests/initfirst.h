@@ -1,0 +1,26 @@
+/* What the earliest code of a process saw of the thread library: a
+ * -z initfirst library's constructor (initfirst.c) and the program's
+ * .preinit_array (t_startup.c). */
+#ifndef CT_TEST_INITFIRST_H
+#define CT_TEST_INITFIRST_H
+#include <pthread.h>
+
+struct ct_early {
+	pthread_t self;
+	int created;	/* pthread_create and join worked, with the value */
+	int ran;
+};
+
+static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
+{
+	pthread_t th;
+	void *ret = NULL;
+	e->self = pthread_self();
+	e->created = pthread_create(&th, NULL, fn, e) == 0 &&
+		     pthread_join(th, &ret) == 0 && ret == e;
+	e->ran = 1;
+}
+
+extern struct ct_early ct_initfirst;
+
+#endif

@@ -1,0 +1,673 @@
+/* Cancellation: every kind of blocking point with the thread already
+ * blocked when the request comes, many rounds each; cleanup handlers of
+ * every kind in order; a read that received data is not lost; state and
+ * type; the synchronization objects' duties when a waiter is cancelled;
+ * cancelling main. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dropin.h"
+
+struct timespec ct_deadline(clockid_t clock, long ms)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* ---- every blocking point, blocked when the request comes ---- */
+
+enum point {
+	READ, NANOSLEEP, FGETS, POLL, SIGWAIT, COND, COND_TIMED, SEM,
+	SEM_TIMED, JOIN, TESTCANCEL, ASYNC, NPOINTS
+};
+static const char *const point_names[] = {
+	"read", "nanosleep", "fgets", "poll", "sigwait", "cond", "cond_timed",
+	"sem", "sem_timed", "join", "testcancel", "async"
+};
+
+struct blocked {
+	enum point point;
+	atomic_int tid, cleaned;
+	int pipe[2];
+	FILE *in;
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	sem_t s;
+	pthread_t other;	/* JOIN waits for it */
+};
+
+static void cleaned(void *arg)
+{
+	struct blocked *b = arg;
+	/* A condvar waiter is cancelled with the mutex held again (POSIX);
+	 * an errorcheck mutex says whose it is. */
+	if (b->point == COND || b->point == COND_TIMED) {
+		if (pthread_mutex_lock(&b->m) != EDEADLK)
+			return;
+		pthread_mutex_unlock(&b->m);
+	}
+	atomic_store(&b->cleaned, 1);
+}
+
+static void *blocker(void *arg)
+{
+	struct blocked *b = arg;
+	char buf[64];
+	struct timespec t;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	atomic_store(&b->tid, ct_gettid());
+	pthread_cleanup_push(cleaned, b);
+	switch (b->point) {
+	case READ:
+		read(b->pipe[0], buf, sizeof buf);
+		break;
+	case NANOSLEEP:
+		t = (struct timespec){ 100, 0 };
+		nanosleep(&t, NULL);
+		break;
+	case FGETS:
+		fgets(buf, sizeof buf, b->in);
+		break;
+	case POLL: {
+		struct pollfd p = { .fd = b->pipe[0], .events = POLLIN };
+		poll(&p, 1, 100000);
+		break;
+	}
+	case SIGWAIT: {
+		int sig;
+		sigwait(&set, &sig);
+		break;
+	}
+	case COND:
+	case COND_TIMED:
+		pthread_mutex_lock(&b->m);
+		t = ct_deadline(CLOCK_REALTIME, 100000);
+		for (;;)
+			if (b->point == COND)
+				pthread_cond_wait(&b->c, &b->m);
+			else
+				pthread_cond_timedwait(&b->c, &b->m, &t);
+	case SEM:
+		sem_wait(&b->s);
+		break;
+	case SEM_TIMED:
+		t = ct_deadline(CLOCK_REALTIME, 100000);
+		sem_timedwait(&b->s, &t);
+		break;
+	case JOIN:
+		pthread_join(b->other, NULL);
+		break;
+	case TESTCANCEL:
+		for (;;)
+			pthread_testcancel();
+	case ASYNC:
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+		for (;;)
+			;
+	case NPOINTS:
+		break;
+	}
+	pthread_cleanup_pop(0);
+	return (void *)1;	/* not cancelled */
+}
+
+static void *sleeper(void *fd)
+{
+	char c;
+	read((int)(intptr_t)fd, &c, 1);
+	return NULL;
+}
+
+#define POINT_ROUNDS 25
+
+START_TEST(cancel_blocked)
+{
+	enum point p = _i;
+	for (int round = 0; round < POINT_ROUNDS; round++) {
+		static struct blocked b;
+		b = (struct blocked){ .point = p };
+		ck_assert_int_eq(pipe(b.pipe), 0);
+		pthread_mutexattr_t ma;
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+		pthread_mutex_init(&b.m, &ma);
+		pthread_cond_init(&b.c, NULL);
+		sem_init(&b.s, 0, 0);
+		b.in = fdopen(b.pipe[0], "r");
+		if (p == JOIN)
+			b.other = ct_start(NULL, sleeper, (void *)(intptr_t)b.pipe[0]);
+		pthread_t th = ct_start(NULL, blocker, &b);
+		while (!atomic_load(&b.tid))
+			sched_yield();
+		if (p != TESTCANCEL && p != ASYNC)
+			ck_assert(ct_wait_blocked(atomic_load(&b.tid)));
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_msg(ct_join(th) == PTHREAD_CANCELED, "%s, round %d",
+			      point_names[p], round);
+		ck_assert_msg(atomic_load(&b.cleaned), "%s: no cleanup",
+			      point_names[p]);
+		if (p == FGETS)	/* glibc's own cleanup released the FILE */
+			ck_assert_int_eq(ftrylockfile(b.in), 0);
+		if (p == JOIN) {	/* still joinable: the join gave up */
+			ck_assert_int_eq(write(b.pipe[1], "x", 1), 1);
+			ct_join(b.other);
+		}
+		fclose(b.in);
+		close(b.pipe[1]);
+		sem_destroy(&b.s);
+		pthread_cond_destroy(&b.c);
+		pthread_mutex_destroy(&b.m);
+	}
+}
+END_TEST
+
+/* ---- cleanup handlers: order, every kind, pthread_exit too ---- */
+
+static char order[16];
+
+/* The old-style buffers: glibc exports these, no header declares them. */
+extern void _pthread_cleanup_push(struct _pthread_cleanup_buffer *,
+				  void (*)(void *), void *);
+extern void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *, int);
+
+static void append(void *c)
+{
+	size_t n = strlen(order);
+	order[n] = (char)(intptr_t)c;
+	order[n + 1] = 0;
+}
+
+static void *pushes(void *arg)
+{
+	struct _pthread_cleanup_buffer old;
+	/* The old-style buffers glibc's own code uses, under the others. */
+	_pthread_cleanup_push(&old, append, (void *)(intptr_t)'0');
+	pthread_cleanup_push(append, (void *)(intptr_t)'1');
+	pthread_cleanup_push(append, (void *)(intptr_t)'2');
+	pthread_cleanup_push(append, (void *)(intptr_t)'3');
+	if (arg)
+		pthread_exit(arg);
+	for (;;)
+		pause();
+	pthread_cleanup_pop(0);
+	pthread_cleanup_pop(0);
+	pthread_cleanup_pop(0);
+	_pthread_cleanup_pop(&old, 0);
+	return NULL;
+}
+
+START_TEST(cleanup_order)
+{
+	for (int round = 0; round < 20; round++) {
+		order[0] = 0;
+		ck_assert_ptr_eq(ct_join(ct_start(NULL, pushes, (void *)7)), (void *)7);
+		ck_assert_str_eq(order, "3210");
+		order[0] = 0;
+		pthread_t th = ct_start(NULL, pushes, NULL);
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_str_eq(order, "3210");
+		/* The exception-based variant of <pthread.h>. */
+		char buf[8] = "";
+		th = ct_start(NULL, ct_cleanup_x_thread, buf);
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_str_eq(buf, "321");
+	}
+}
+END_TEST
+
+/* pthread_cleanup_push_defer_np makes an asynchronous thread deferred
+ * inside the region; pop_restore_np makes it asynchronous again, acting
+ * on a request made meanwhile. */
+static atomic_int defer_phase;
+
+static void *deferring(void *arg)
+{
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+	pthread_cleanup_push_defer_np(append, (void *)(intptr_t)'d');
+	atomic_store(&defer_phase, 1);
+	while (atomic_load(&defer_phase) < 2)	/* cancelled here: deferred */
+		;
+	int type;
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
+	append((void *)(intptr_t)(type == PTHREAD_CANCEL_DEFERRED ? 'D' : 'A'));
+	pthread_setcanceltype(type, NULL);
+	pthread_cleanup_pop_restore_np(0);	/* acts: never returns */
+	append((void *)(intptr_t)'!');
+	return NULL;
+}
+
+START_TEST(cleanup_defer_np)
+{
+	order[0] = 0;
+	defer_phase = 0;
+	pthread_t th = ct_start(NULL, deferring, NULL);
+	ct_wait_at_least(&defer_phase, 1);
+	ck_assert_int_eq(pthread_cancel(th), 0);
+	atomic_store(&defer_phase, 2);
+	ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+	ck_assert_str_eq(order, "D");
+}
+END_TEST
+
+/* ---- a read that got its data is not cancelled: the data is kept ---- */
+
+struct reader {
+	int fd;
+	atomic_int tid, got;
+};
+
+/* Reads one byte, then waits in pause() for the request, which may also
+ * have come while read still ran. */
+static void *reading(void *arg)
+{
+	struct reader *r = arg;
+	char c;
+	atomic_store(&r->tid, ct_gettid());
+	if (read(r->fd, &c, 1) == 1)
+		atomic_store(&r->got, 1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The byte is written just before the cancel: either the read returned
+ * it, or it is still in the pipe.  Acting on the request after the read
+ * had completed would lose it. */
+START_TEST(read_not_lost)
+{
+	int kept = 0, returned = 0;
+	for (int round = 0; round < 300; round++) {
+		int fds[2];
+		ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+		struct reader r = { .fd = fds[0] };
+		ck_assert_int_eq(fcntl(fds[0], F_SETFL, 0), 0);	/* blocking */
+		pthread_t th = ct_start(NULL, reading, &r);
+		while (!atomic_load(&r.tid))
+			sched_yield();
+		ck_assert(ct_wait_blocked(atomic_load(&r.tid)));
+		ck_assert_int_eq(write(fds[1], "x", 1), 1);
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+		char c;
+		int in_pipe = read(fds[0], &c, 1) == 1;
+		ck_assert_msg(in_pipe != atomic_load(&r.got),
+			      "round %d: the byte was %s", round,
+			      in_pipe ? "read twice" : "lost");
+		kept += in_pipe;
+		returned += atomic_load(&r.got);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	fprintf(stderr, "read_not_lost: %d returned, %d left in the pipe\n",
+		returned, kept);
+}
+END_TEST
+
+/* ---- a request that arrives in a signal handler inside the call ---- */
+
+/* The thread sits in read; a handler of the program runs in it (inside
+ * read's cancellation window) while the request comes.  The request must
+ * still end the thread once read blocks again. */
+static atomic_int in_handler, handler_release;
+
+static void busy_handler(int sig)
+{
+	atomic_store(&in_handler, 1);
+	while (!atomic_load(&handler_release))
+		;
+}
+
+START_TEST(cancel_during_handler)
+{
+	struct sigaction sa = { .sa_handler = busy_handler, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	for (int round = 0; round < 10; round++) {
+		int fds[2];
+		ck_assert_int_eq(pipe(fds), 0);
+		struct reader r = { .fd = fds[0] };
+		in_handler = handler_release = 0;
+		pthread_t th = ct_start(NULL, reading, &r);
+		while (!atomic_load(&r.tid))
+			sched_yield();
+		ck_assert(ct_wait_blocked(atomic_load(&r.tid)));
+		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
+		ct_wait_at_least(&in_handler, 1);
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		atomic_store(&handler_release, 1);
+		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_int_eq(atomic_load(&r.got), 0);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	signal(SIGUSR1, SIG_DFL);
+}
+END_TEST
+
+/* ---- state and type ---- */
+
+static void *states(void *arg)
+{
+	int old;
+	if (pthread_setcancelstate(7, &old) != EINVAL ||
+	    pthread_setcanceltype(7, &old) != EINVAL)
+		return (void *)1;
+	if (pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old) ||
+	    old != PTHREAD_CANCEL_ENABLE)
+		return (void *)2;
+	pthread_cancel(pthread_self());
+	/* Disabled: the cancellation points let it pass. */
+	struct timespec ms = { 0, 1000000 };
+	if (nanosleep(&ms, NULL))
+		return (void *)3;
+	pthread_testcancel();
+	if (pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old) ||
+	    old != PTHREAD_CANCEL_DEFERRED)
+		return (void *)4;
+	if (pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &old) ||
+	    old != PTHREAD_CANCEL_ASYNCHRONOUS)
+		return (void *)5;
+	if (pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old) ||
+	    old != PTHREAD_CANCEL_DISABLE)
+		return (void *)6;
+	/* Enabled, deferred: pending until a cancellation point. */
+	append((void *)(intptr_t)'e');
+	pthread_testcancel();
+	return (void *)7;
+}
+
+START_TEST(state_and_type)
+{
+	order[0] = 0;
+	ck_assert_ptr_eq(ct_join(ct_start(NULL, states, NULL)), PTHREAD_CANCELED);
+	ck_assert_str_eq(order, "e");
+}
+END_TEST
+
+/* Asynchronous with a request pending: acts at once. */
+static void *async_pending(void *arg)
+{
+	pthread_cancel(pthread_self());
+	append((void *)(intptr_t)'a');
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+	append((void *)(intptr_t)'!');
+	return NULL;
+}
+
+START_TEST(async_acts_at_once)
+{
+	order[0] = 0;
+	ck_assert_ptr_eq(ct_join(ct_start(NULL, async_pending, NULL)),
+			 PTHREAD_CANCELED);
+	ck_assert_str_eq(order, "a");
+}
+END_TEST
+
+/* A thread that has ended keeps its value: cancel succeeds, changes
+ * nothing. */
+static void *returns_seven(void *arg)
+{
+	atomic_store((atomic_int *)arg, ct_gettid());
+	return (void *)7;
+}
+
+START_TEST(cancel_ended)
+{
+	atomic_int tid = 0;
+	pthread_t th = ct_start(NULL, returns_seven, &tid);
+	ct_wait_at_least(&tid, 1);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&tid));
+	while (access(path, F_OK) == 0)
+		sched_yield();
+	ck_assert_int_eq(pthread_cancel(th), 0);
+	ck_assert_ptr_eq(ct_join(th), (void *)7);
+}
+END_TEST
+
+/* ---- the synchronization objects when a waiter is cancelled ---- */
+
+/* Two waiters blocked; one wake-up (a condvar signal, a semaphore post),
+ * and one of the waiters cancelled at once.  If the cancelled one took
+ * the wake-up with it, the other must still wake: a cancelled waiter
+ * consumes no signal (POSIX), and a post is not lost.  When the
+ * cancelled one returned normally instead, the other is released at the
+ * end. */
+struct pair {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	sem_t s;
+	int tokens, stop;	/* under m */
+	atomic_int tid[2], woke[2];
+};
+
+static void unlock_m(void *m)
+{
+	pthread_mutex_unlock(m);
+}
+
+static void *cond_waiter(void *arg)
+{
+	struct pair *p = arg;
+	int me = atomic_load(&p->tid[0]) ? 1 : 0;
+	pthread_mutex_lock(&p->m);
+	atomic_store(&p->tid[me], ct_gettid());
+	pthread_cleanup_push(unlock_m, &p->m);
+	while (!p->tokens && !p->stop)
+		pthread_cond_wait(&p->c, &p->m);
+	if (p->tokens) {
+		p->tokens--;
+		atomic_store(&p->woke[me], 1);
+	}
+	pthread_cleanup_pop(1);
+	return NULL;
+}
+
+static void *sem_waiter(void *arg)
+{
+	struct pair *p = arg;
+	int me = atomic_load(&p->tid[0]) ? 1 : 0;
+	atomic_store(&p->tid[me], ct_gettid());
+	if (sem_wait(&p->s) == 0)
+		atomic_store(&p->woke[me], 1);
+	return NULL;
+}
+
+/* The pair blocked, in waiter's routine: a and b. */
+static void start_pair(struct pair *p, void *(*waiter)(void *),
+		       pthread_t *a, pthread_t *b)
+{
+	*p = (struct pair){ .m = PTHREAD_MUTEX_INITIALIZER,
+			    .c = PTHREAD_COND_INITIALIZER };
+	sem_init(&p->s, 0, 0);
+	*a = ct_start(NULL, waiter, p);
+	while (!atomic_load(&p->tid[0]))
+		sched_yield();
+	*b = ct_start(NULL, waiter, p);
+	while (!atomic_load(&p->tid[1]))
+		sched_yield();
+	ck_assert(ct_wait_blocked(atomic_load(&p->tid[0])));
+	ck_assert(ct_wait_blocked(atomic_load(&p->tid[1])));
+}
+
+START_TEST(cond_cancel_passes_signal)
+{
+	int passed = 0;
+	for (int round = 0; round < 100; round++) {
+		static struct pair p;
+		pthread_t a, b;
+		start_pair(&p, cond_waiter, &a, &b);
+		pthread_mutex_lock(&p.m);
+		p.tokens = 1;
+		pthread_cond_signal(&p.c);
+		pthread_cancel(a);
+		pthread_mutex_unlock(&p.m);
+		if (ct_join(a) != PTHREAD_CANCELED) {
+			pthread_mutex_lock(&p.m);	/* a had it: release b */
+			p.stop = 1;
+			pthread_cond_broadcast(&p.c);
+			pthread_mutex_unlock(&p.m);
+		} else {
+			passed++;
+		}
+		ct_join(b);
+		ck_assert_msg(atomic_load(&p.woke[0]) + atomic_load(&p.woke[1]) == 1,
+			      "round %d: the signal was lost", round);
+	}
+	fprintf(stderr, "cond_cancel_passes_signal: %d of 100 cancelled\n", passed);
+}
+END_TEST
+
+START_TEST(sem_cancel_passes_post)
+{
+	for (int round = 0; round < 100; round++) {
+		static struct pair p;
+		pthread_t a, b;
+		start_pair(&p, sem_waiter, &a, &b);
+		sem_post(&p.s);
+		pthread_cancel(a);
+		if (ct_join(a) != PTHREAD_CANCELED)
+			sem_post(&p.s);	/* a had it: release b */
+		ct_join(b);
+		ck_assert_msg(atomic_load(&p.woke[1]), "round %d: the post's "
+			      "wake-up was lost", round);
+		sem_destroy(&p.s);
+	}
+}
+END_TEST
+
+/* A cancelled init routine leaves pthread_once as if never called. */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static atomic_int once_runs;
+
+static void once_init(void)
+{
+	if (atomic_fetch_add(&once_runs, 1) == 0) {
+		pthread_cancel(pthread_self());
+		pthread_testcancel();
+	}
+}
+
+static void *once_thread(void *arg)
+{
+	pthread_once(&once, once_init);
+	return NULL;
+}
+
+START_TEST(once_cancelled)
+{
+	ck_assert_ptr_eq(ct_join(ct_start(NULL, once_thread, NULL)), PTHREAD_CANCELED);
+	ck_assert_int_eq(atomic_load(&once_runs), 1);
+	ck_assert_ptr_eq(ct_join(ct_start(NULL, once_thread, NULL)), NULL);
+	ck_assert_int_eq(atomic_load(&once_runs), 2);
+	pthread_once(&once, once_init);
+	ck_assert_int_eq(atomic_load(&once_runs), 2);
+}
+END_TEST
+
+/* ---- cancelling main (a scenario in its own process) ---- */
+
+static pthread_t main_handle;
+static FILE *main_marker;
+
+static void main_cleanup(void *arg)
+{
+	fputs("main cleanup\n", main_marker);
+}
+
+static void *main_canceller(void *arg)
+{
+	if (!ct_wait_blocked(getpid()) || pthread_cancel(main_handle))
+		return NULL;
+	void *ret = NULL;
+	if (pthread_join(main_handle, &ret) == 0 && ret == PTHREAD_CANCELED)
+		fputs("main cancelled\n", main_marker);
+	return NULL;	/* the last thread: the process exits 0 */
+}
+
+static void main_atexit(void)
+{
+	fputs("atexit\n", main_marker);
+}
+
+int ct_cancel_main_scenario(void)
+{
+	const char *path = getenv("CT_MARKER");
+	CT_CHILD_CHECK(path != NULL);
+	main_marker = fopen(path, "w");
+	CT_CHILD_CHECK(main_marker != NULL);
+	CT_CHILD_CHECK(atexit(main_atexit) == 0);
+	main_handle = pthread_self();
+	pthread_t th;
+	CT_CHILD_CHECK(pthread_create(&th, NULL, main_canceller, NULL) == 0);
+	pthread_cleanup_push(main_cleanup, NULL);
+	for (;;)
+		pause();
+	pthread_cleanup_pop(0);
+	return 1;
+}
+
+START_TEST(cancel_main)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/ct-cancel-main-XXXXXX", tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	char env[sizeof path + 16];
+	snprintf(env, sizeof env, "CT_MARKER=%s", path);
+	const char *const envs[] = { env, NULL };
+	int status = ct_rerun("cancel-main", envs);
+	char buf[128] = "";
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(path);
+	ck_assert_int_eq(status, 0);
+	ck_assert_int_ge(n, 0);
+	ck_assert_str_eq(buf, "main cleanup\nmain cancelled\natexit\n");
+}
+END_TEST
+
+Suite *cancel_suite(void)
+{
+	Suite *s = suite_create("cancel");
+	TCase *tc = tcase_create("cancel");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, cancel_blocked, 0, NPOINTS);
+	tcase_add_test(tc, cleanup_order);
+	tcase_add_test(tc, cleanup_defer_np);
+	ct_tcase_add_beyond_glibc(tc, read_not_lost, "glibc 2.36 acts on the "
+		"request after the read completed: the data is lost");
+	tcase_add_test(tc, cancel_during_handler);
+	tcase_add_test(tc, state_and_type);
+	tcase_add_test(tc, async_acts_at_once);
+	tcase_add_test(tc, cancel_ended);
+	tcase_add_test(tc, cond_cancel_passes_signal);
+	ct_tcase_add_beyond_glibc(tc, sem_cancel_passes_post, "glibc 2.36's "
+		"cancelled waiter takes a post's wake-up with it: the other "
+		"sleeps on with the value at 1");
+	tcase_add_test(tc, once_cancelled);
+	tcase_add_test(tc, cancel_main);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,198 @@
+/* set*id from any thread changes every thread: the library's, main, and
+ * a thread glibc started itself (SIGEV_THREAD timer).  Checked in
+ * /proc/self/task/TID/status.  Needs root: as another user it is
+ * skipped, with a message saying so. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "dropin.h"
+
+/* Every thread's real, effective, saved and fs ids equal `uid' (and the
+ * gids `gid'); returns the number of threads checked, or -1. */
+static int all_threads_are(unsigned uid, unsigned gid)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], line[256];
+		snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;	/* ended meanwhile */
+		unsigned id[4], want, ok = 0;
+		while (fgets(line, sizeof line, f)) {
+			if (sscanf(line, "Uid: %u %u %u %u", &id[0], &id[1], &id[2], &id[3]) == 4)
+				want = uid;
+			else if (sscanf(line, "Gid: %u %u %u %u", &id[0], &id[1], &id[2], &id[3]) == 4)
+				want = gid;
+			else
+				continue;
+			for (int i = 0; i < 4; i++)
+				ok += id[i] == want;
+		}
+		fclose(f);
+		if (ok != 8) {
+			fprintf(stderr, "task %s keeps other ids\n", e->d_name);
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int pipe_fds[2];
+static atomic_int threads_up;
+
+static void *parked(void *arg)
+{
+	char c;
+	atomic_fetch_add(&threads_up, 1);
+	read(pipe_fds[0], &c, 1);
+	return NULL;
+}
+
+static void timer_thread(union sigval sv)
+{
+	parked(NULL);
+}
+
+struct change {
+	int which;	/* 0 setresuid/gid, 1 setuid/gid, 2 setreuid/gid */
+	int result;
+};
+
+static void *changer(void *arg)
+{
+	struct change *c = arg;
+	gid_t groups[1] = { 65534 };
+	int r = setgroups(1, groups);
+	switch (c->which) {
+	case 0:
+		r |= setresgid(65534, 65534, 65534) | setresuid(65534, 65534, 65534);
+		break;
+	case 1:
+		r |= setgid(65534) | setuid(65534);
+		break;
+	default:
+		r |= setregid(65534, 65534) | setreuid(65534, 65534);
+		break;
+	}
+	c->result = r;
+	return NULL;
+}
+
+/* In a child process: three of our threads, a glibc timer thread, main;
+ * a fourth thread drops every privilege. */
+static int drop_all(void *arg)
+{
+	threads_up = 0;
+	CT_CHILD_CHECK(pipe(pipe_fds) == 0);
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		CT_CHILD_CHECK(pthread_create(&th[i], NULL, parked, NULL) == 0);
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD,
+				.sigev_notify_function = timer_thread };
+	timer_t timer;
+	CT_CHILD_CHECK(timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0);
+	struct itimerspec its = { .it_value = { 0, 1000000 } };
+	CT_CHILD_CHECK(timer_settime(timer, 0, &its, NULL) == 0);
+	while (atomic_load(&threads_up) < 4)
+		sched_yield();
+	CT_CHILD_CHECK(all_threads_are(0, 0) >= 6);
+	struct change c = { .which = (int)(intptr_t)arg };
+	pthread_t t;
+	CT_CHILD_CHECK(pthread_create(&t, NULL, changer, &c) == 0);
+	CT_CHILD_CHECK(pthread_join(t, NULL) == 0);
+	CT_CHILD_CHECK(c.result == 0);
+	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
+	/* Unprivileged now: a change back fails, consistently, everywhere. */
+	CT_CHILD_CHECK(setuid(0) == -1 && errno == EPERM);
+	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
+	/* Threads created afterwards have the new ids too. */
+	CT_CHILD_CHECK(pthread_create(&t, NULL, parked, NULL) == 0);
+	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 7);
+	CT_CHILD_CHECK(write(pipe_fds[1], "xxxxx", 5) == 5);
+	for (int i = 0; i < 3; i++)
+		CT_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
+	CT_CHILD_CHECK(pthread_join(t, NULL) == 0);
+	return 0;
+}
+
+START_TEST(setxid_everywhere)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "setxid_everywhere: skipped, needs root\n");
+		return;
+	}
+	ck_assert_int_eq(ct_in_child(drop_all, (void *)(intptr_t)_i), 0);
+}
+END_TEST
+
+/* Many threads coming and going while another changes ids: none is
+ * left behind, nothing hangs. */
+static atomic_int churn_stop;
+
+static void *churn_child(void *arg)
+{
+	return NULL;
+}
+
+static void *churn(void *arg)
+{
+	while (!atomic_load(&churn_stop)) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, churn_child, NULL) == 0)
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+static int change_while_churning(void *arg)
+{
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		CT_CHILD_CHECK(pthread_create(&th[i], NULL, churn, NULL) == 0);
+	usleep(20000);
+	for (int gid = 1000; gid < 1050; gid++)
+		CT_CHILD_CHECK(setresgid(gid, gid, gid) == 0);
+	CT_CHILD_CHECK(setresuid(4242, 4242, 4242) == 0);
+	CT_CHILD_CHECK(all_threads_are(4242, 1049) >= 5);
+	atomic_store(&churn_stop, 1);
+	for (int i = 0; i < 4; i++)
+		CT_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
+	return 0;
+}
+
+START_TEST(setxid_while_creating)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "setxid_while_creating: skipped, needs root\n");
+		return;
+	}
+	ck_assert_int_eq(ct_in_child(change_while_churning, NULL), 0);
+}
+END_TEST
+
+Suite *setxid_suite(void)
+{
+	Suite *s = suite_create("setxid");
+	TCase *tc = tcase_create("setxid");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, setxid_everywhere, 0, 3);
+	tcase_add_test(tc, setxid_while_creating);
+	suite_add_tcase(s, tc);
+	return s;
+}

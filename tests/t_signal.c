@@ -1,0 +1,190 @@
+/* Signals: pthread_kill and its liveness probe, pthread_sigqueue,
+ * pthread_sigmask, and the library's own signals staying its own. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include "dropin.h"
+
+static atomic_int got_tid, got_value;
+
+static void on_sig(int sig, siginfo_t *si, void *uc)
+{
+	atomic_store(&got_tid, ct_gettid());
+	if (si->si_code == SI_QUEUE)
+		atomic_store(&got_value, si->si_value.sival_int);
+}
+
+struct target {
+	atomic_int tid, go;
+};
+
+static void *target(void *arg)
+{
+	struct target *t = arg;
+	atomic_store(&t->tid, ct_gettid());
+	ct_wait_at_least(&t->go, 1);
+	return (void *)3;
+}
+
+START_TEST(kill_and_queue)
+{
+	struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	struct target t = { 0 };
+	pthread_t th = ct_start(NULL, target, &t);
+	ct_wait_at_least(&t.tid, 1);
+	atomic_store(&got_tid, 0);
+	ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
+	while (!atomic_load(&got_tid))
+		sched_yield();
+	ck_assert_int_eq(atomic_load(&got_tid), atomic_load(&t.tid));
+	atomic_store(&got_tid, 0);
+	ck_assert_int_eq(pthread_sigqueue(th, SIGUSR1, (union sigval){ 4242 }), 0);
+	while (!atomic_load(&got_tid))
+		sched_yield();
+	ck_assert_int_eq(atomic_load(&got_tid), atomic_load(&t.tid));
+	ck_assert_int_eq(atomic_load(&got_value), 4242);
+	/* glibc's internal signals and nonsense are refused. */
+	ck_assert_int_eq(pthread_kill(th, SIGRTMIN - 2), EINVAL);
+	ck_assert_int_eq(pthread_kill(th, SIGRTMIN - 1), EINVAL);
+	ck_assert_int_eq(pthread_kill(th, -1), EINVAL);
+	ck_assert_int_eq(pthread_kill(th, 100000), EINVAL);
+	ck_assert_int_eq(pthread_sigqueue(th, SIGRTMIN - 2, (union sigval){ 0 }), EINVAL);
+	atomic_store(&t.go, 1);
+	ct_join(th);
+	signal(SIGUSR1, SIG_DFL);
+}
+END_TEST
+
+/* Signal 0 says "still there" for a thread that has ended but is not
+ * joined yet, as in glibc; a real signal to it is dropped. */
+START_TEST(probe_ended)
+{
+	for (int round = 0; round < 20; round++) {
+		struct target t = { .go = 1 };
+		pthread_t th = ct_start(NULL, target, &t);
+		ct_wait_at_least(&t.tid, 1);
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&t.tid));
+		while (access(path, F_OK) == 0)
+			sched_yield();
+		ck_assert_int_eq(pthread_kill(th, 0), 0);
+		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);	/* dropped */
+		ck_assert_ptr_eq(ct_join(th), (void *)3);
+	}
+}
+END_TEST
+
+/* ESRCH once the handle is dead: beyond glibc, where it is undefined. */
+START_TEST(probe_joined)
+{
+	struct target t = { .go = 1 };
+	pthread_t th = ct_start(NULL, target, &t);
+	ct_join(th);
+	ck_assert_int_eq(pthread_kill(th, 0), ESRCH);
+	ck_assert_int_eq(pthread_sigqueue(th, SIGUSR1, (union sigval){ 0 }), ESRCH);
+}
+END_TEST
+
+/* The mask's bit of signal `sig' in /proc/self/task/TID/status's SigBlk. */
+static int blocked_in_proc(int sig)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", ct_gettid());
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	unsigned long long mask = 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask >> (sig - 1)) & 1;
+}
+
+/* The raw bit: glibc's sigismember refuses the internal signals. */
+static int has(const sigset_t *set, int sig)
+{
+	const unsigned long *w = (const unsigned long *)set;
+	unsigned bits = 8 * sizeof *w;
+	return (w[(sig - 1) / bits] >> ((sig - 1) % bits)) & 1;
+}
+
+static void *masks(void *arg)
+{
+	sigset_t all, old;
+	memset(&all, 0xff, sizeof all);	/* the internal ones too */
+	if (pthread_sigmask(SIG_BLOCK, &all, &old))
+		return (void *)1;
+	if (!blocked_in_proc(SIGUSR1) || blocked_in_proc(SIGRTMIN - 2) ||
+	    blocked_in_proc(SIGRTMIN - 1))
+		return (void *)2;
+	if (pthread_sigmask(SIG_SETMASK, NULL, &old) ||
+	    !has(&old, SIGUSR1) || has(&old, SIGRTMIN - 2) ||
+	    has(&old, SIGRTMIN - 1))
+		return (void *)3;
+	if (pthread_sigmask(99, &all, NULL) != EINVAL)
+		return (void *)4;
+	/* The library's signals still reach this thread: cancel it. */
+	pthread_cancel(pthread_self());
+	pthread_testcancel();
+	return (void *)5;
+}
+
+START_TEST(mask_keeps_internal)
+{
+	ck_assert_ptr_eq(ct_join(ct_start(NULL, masks, NULL)), PTHREAD_CANCELED);
+}
+END_TEST
+
+/* The program's handlers of every real-time signal see nothing of the
+ * library's cancellation. */
+static atomic_int program_saw;
+
+static void count_rt(int sig)
+{
+	atomic_fetch_add(&program_saw, 1);
+}
+
+static void *sleeps(void *arg)
+{
+	atomic_store((atomic_int *)arg, ct_gettid());
+	for (;;)
+		pause();
+	return NULL;
+}
+
+START_TEST(internal_signals_unseen)
+{
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		ck_assert_int_eq(signal(sig, count_rt) == SIG_ERR, 0);
+	for (int round = 0; round < 20; round++) {
+		atomic_int tid = 0;
+		pthread_t th = ct_start(NULL, sleeps, &tid);
+		ct_wait_at_least(&tid, 1);
+		ck_assert(ct_wait_blocked(atomic_load(&tid)));
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+	}
+	ck_assert_int_eq(atomic_load(&program_saw), 0);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		signal(sig, SIG_DFL);
+}
+END_TEST
+
+Suite *signal_suite(void)
+{
+	Suite *s = suite_create("signal");
+	TCase *tc = tcase_create("signal");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, kill_and_queue);
+	tcase_add_test(tc, probe_ended);
+	ct_tcase_add_beyond_glibc(tc, probe_joined,
+		"a joined thread's handle is undefined to use in glibc");
+	tcase_add_test(tc, mask_keeps_internal);
+	tcase_add_test(tc, internal_signals_unseen);
+	suite_add_tcase(s, tc);
+	return s;
+}
