@@ -37,6 +37,7 @@ static struct {
 } tls __attribute__((aligned(64)));
 
 static char *stack_area;		/* SLOTS regions of SLOT_SIZE */
+static size_t sized_stack;		/* spawn_set_stack's size */
 static struct {
 	_Atomic int tid;		/* set by clone, cleared at exit */
 } __attribute__((aligned(64))) slot[SLOTS];
@@ -151,12 +152,20 @@ void spawn_init(void)
 	printf("# floor: bare clone, no library\n");
 }
 
+int spawn_set_stack(size_t size)
+{
+	if (size < 4096 || size > SLOT_SIZE)
+		return EINVAL;
+	sized_stack = size & ~(size_t)15;	/* the ABI's stack alignment */
+	return 0;
+}
+
 int spawn(spawn_t *t, spawn_fn fn, void *arg, int flags)
 {
 	int i = take_slot();
 	if (i < 0)
 		return EAGAIN;
-	size_t size = flags & SPAWN_STACK_64K ? 64 << 10 : SLOT_SIZE;
+	size_t size = flags & SPAWN_SIZED ? sized_stack : SLOT_SIZE;
 	void **sp = (void **)(stack_area + i * SLOT_SIZE + size);
 	*--sp = arg;
 	*--sp = (void *)fn;

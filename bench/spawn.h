@@ -8,19 +8,25 @@
 #ifndef SPAWN_H
 #define SPAWN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef uintptr_t spawn_t;
 typedef void *(*spawn_fn)(void *);
 
 enum {
-	SPAWN_STACK_64K = 1,	/* a 64 KiB stack instead of the default */
+	SPAWN_SIZED = 1,	/* the spawn_set_stack size, not the default */
 	SPAWN_DETACHED = 2,	/* never joined: gone when fn returns */
 };
 
 /* Implementation name and, on stdout as a '#' comment, where its
  * pthread_create comes from; exits if that is not the expected library. */
 void spawn_init(void);
+
+/* The stack size of SPAWN_SIZED spawns from now on; called with no thread
+ * running.  0 or EINVAL (too small for the implementation, or larger than
+ * the floor's slots). */
+int spawn_set_stack(size_t size);
 
 /* Start fn(arg) in a new thread; 0 or an errno value. */
 int spawn(spawn_t *t, spawn_fn fn, void *arg, int flags);

@@ -1,16 +1,20 @@
 /* The spawn benchmark's workloads, one repetition per run:
  *
- *	spawn_bench [-n CYCLES] [-S default|64k] [-m] WORKLOAD
+ *	spawn_bench [-n CYCLES] [-S STACKS] [-t SIZES] [-m] WORKLOAD
  *
- * WORKLOAD is cycle, phases, burst, detached or two_creators.  For each
- * stack setting the program warms up, then prints one line per measured
- * figure: "workload stack threads v1 v2 ...", the raw samples in
+ * WORKLOAD is cycle, phases, burst, detached or two_creators.  STACKS is a
+ * comma-separated list of stack settings, "default" (no attribute) or a
+ * size in bytes with an optional k or m suffix (default: default,64k);
+ * SIZES the burst sizes, threads alive at once (default: 1,10,100,1000).
+ * For each stack setting the program warms up, then prints one line per
+ * measured figure: "workload stack threads v1 v2 ...", the raw samples in
  * microseconds (one per cycle, or one per burst / chunk of detached
- * threads).  With -m, burst also prints "memory stack N rss_kib maps
- * base_rss_kib base_maps" from one extra burst per size: resident KiB and
- * mappings while all N threads are alive, and before they started.  Lines
- * starting with '#' are comments.  bench/run-bench interleaves the
- * implementations and does the statistics.
+ * threads), the stack named as given.  With -m, burst also prints "memory
+ * stack N rss_kib maps base_rss_kib base_maps" from one extra burst per
+ * size: resident KiB and mappings while all N threads are alive, and
+ * before they started.  Lines starting with '#' are comments.
+ * clonethreads-bench interleaves the implementations and does the
+ * statistics.
  *
  * The same file is linked with spawn_pthread.c (glibc, clonethreads, musl)
  * and with floor.c (bare clone); see spawn.h for what thread code may do. */
@@ -30,12 +34,14 @@
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
 
-#define BURST_MAX 1000
+#define BURST_MAX 1000		/* the floor has slots for a burst + 2 */
+#define SETTINGS_MAX 16
 
-static const struct stack {
-	const char *name;
-	int flags;
-} stacks[] = { { "default", 0 }, { "64k", SPAWN_STACK_64K } };
+struct stack {
+	const char *name;	/* as given on the command line */
+	size_t size;		/* 0: default attributes */
+	int flags;		/* SPAWN_SIZED unless default */
+};
 
 static uint64_t now_ns(void)
 {
@@ -210,15 +216,16 @@ static double burst_once(const struct stack *s, int n, int memory)
 }
 
 static int want_memory;		/* -m */
+static int burst_sizes[SETTINGS_MAX] = { 1, 10, 100, BURST_MAX };
+static int nburst_sizes = 4;	/* -t */
 
 static void burst(const struct stack *s, int n, double *buf)
 {
-	static const int sizes[] = { 1, 10, 100, BURST_MAX };
 	long rss, maps;
 	if (want_memory)	/* the first reading allocates: not a thread's */
 		memory_now(&rss, &maps);
-	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-		int size = sizes[k];
+	for (int k = 0; k < nburst_sizes; k++) {
+		int size = burst_sizes[k];
 		/* About as many threads in all as a cycle run, within bounds. */
 		int reps = n / size < 1 ? 1 : n / size > 200 ? 200 : n / size;
 		if (want_memory)
@@ -305,20 +312,60 @@ static const struct workload {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: spawn_bench [-n CYCLES] [-S default|64k] [-m] "
-		"cycle|phases|burst|detached|two_creators\n");
+	fprintf(stderr, "usage: spawn_bench [-n CYCLES] [-S STACKS] [-t SIZES] "
+		"[-m] cycle|phases|burst|detached|two_creators\n");
 	exit(2);
+}
+
+/* "default" (0), or bytes with an optional k/m suffix. */
+static int parse_stack(const char *text, size_t *size)
+{
+	*size = 0;
+	if (!strcmp(text, "default"))
+		return 0;
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+	int shift = *end == 'k' ? 10 : *end == 'm' ? 20 : 0;
+	if (shift)
+		end++;
+	if (end == text || *end || v == 0 || v > (SIZE_MAX >> shift))
+		return -1;
+	*size = (size_t)v << shift;
+	return 0;
+}
+
+/* Splits a comma-separated list in place; returns the number of items. */
+static int split(char *list, char **items)
+{
+	int n = 0;
+	for (char *item = strtok(list, ","); item; item = strtok(NULL, ","))
+		if (n < SETTINGS_MAX)
+			items[n++] = item;
+		else
+			usage();
+	return n;
 }
 
 int main(int argc, char **argv)
 {
-	int n = 2000, opt;
-	const char *only = NULL;
-	while ((opt = getopt(argc, argv, "n:S:m")) != -1) {
+	int n = 2000, opt, nstacks = 0;
+	char *items[SETTINGS_MAX], default_stacks[] = "default,64k";
+	char *stack_list = default_stacks;
+	struct stack stacks[SETTINGS_MAX];
+	while ((opt = getopt(argc, argv, "n:S:t:m")) != -1) {
 		if (opt == 'n' && (n = atoi(optarg)) > 0)
 			continue;
 		if (opt == 'S') {
-			only = optarg;
+			stack_list = optarg;
+			continue;
+		}
+		if (opt == 't') {
+			nburst_sizes = split(optarg, items);
+			for (int i = 0; i < nburst_sizes; i++) {
+				burst_sizes[i] = atoi(items[i]);
+				if (burst_sizes[i] < 1 || burst_sizes[i] > BURST_MAX)
+					usage();
+			}
 			continue;
 		}
 		if (opt == 'm') {
@@ -327,6 +374,15 @@ int main(int argc, char **argv)
 		}
 		usage();
 	}
+	nstacks = split(stack_list, items);
+	for (int i = 0; i < nstacks; i++) {
+		size_t size;
+		if (parse_stack(items[i], &size))
+			usage();
+		stacks[i] = (struct stack){ items[i], size, size ? SPAWN_SIZED : 0 };
+	}
+	if (!nstacks || !nburst_sizes)
+		usage();
 	if (optind != argc - 1)
 		usage();
 	const struct workload *w = NULL;
@@ -340,10 +396,13 @@ int main(int argc, char **argv)
 	double *buf = malloc(3 * sizeof *buf * (n > BURST_MAX ? n : BURST_MAX));
 	if (!buf)
 		die("malloc");
-	for (size_t i = 0; i < sizeof stacks / sizeof *stacks; i++) {
+	for (int i = 0; i < nstacks; i++) {
 		const struct stack *s = &stacks[i];
-		if (only && strcmp(only, s->name))
-			continue;
+		if (s->size && spawn_set_stack(s->size)) {
+			fprintf(stderr, "spawn_bench: stack size %s not possible "
+				"here\n", s->name);
+			exit(2);
+		}
 		/* Warm-up: caches, lazy binding, the libraries' stack caches. */
 		if (cycles(s->flags, n / 10 + 10, NULL))
 			die("spawn");

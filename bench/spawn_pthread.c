@@ -18,8 +18,6 @@ void spawn_init(void)
 {
 	for (int f = 1; f < 4; f++) {
 		pthread_attr_init(&attrs[f]);
-		if (f & SPAWN_STACK_64K)
-			pthread_attr_setstacksize(&attrs[f], 64 << 10);
 		if (f & SPAWN_DETACHED)
 			pthread_attr_setdetachstate(&attrs[f],
 						    PTHREAD_CREATE_DETACHED);
@@ -38,6 +36,16 @@ void spawn_init(void)
 #else
 	printf("# %s: pthread_create linked statically\n", BENCH_IMPL);
 #endif
+}
+
+int spawn_set_stack(size_t size)
+{
+	for (int f = SPAWN_SIZED; f < 4; f += 2) {
+		int err = pthread_attr_setstacksize(&attrs[f], size);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int spawn(spawn_t *t, spawn_fn fn, void *arg, int flags)
