@@ -1,0 +1,121 @@
+#!/bin/sh
+# clonethreads-bench on the workload programs of the build tree, with tiny
+# counts: its outputs (table, CSV, JSON, results directory, picture), its
+# stderr, and its usage errors.
+. "$(dirname "$0")/testlib.sh"
+BENCH() { ./tools/clonethreads-bench --libexecdir bench "$@"; }
+# A few seconds: one repetition of 20 cycles, small bursts, no strace.
+tiny="--quick --reps 1 --cycles 20 --threads 1,10 --sync-iters 200 --no-syscalls"
+py() { "${PYTHON3:?}" "$@"; }
+
+lists_all() {
+	expect 0 BENCH --list && cut -f1 "$tmp/out" >"$tmp/impls" &&
+	for impl in glibc clonethreads floor ${CT_MUSL:+musl}; do
+		has "$tmp/impls" "^$impl\$" || return 1
+	done
+	[ -n "$CT_MUSL" ] || ! has "$tmp/impls" '^musl$' >/dev/null
+}
+check "--list: glibc, clonethreads, the floor, musl when built" lists_all
+BENCH --list | cut -f1 >"$tmp/impls"
+
+csv() {
+	# shellcheck disable=SC2086
+	expect 0 BENCH $tiny --csv "$tmp/b.csv" &&
+	[ "$(head -1 "$tmp/b.csv")" = \
+	  "impl,workload,stack,threads,median_us,p10_us,p90_us,ratio_to_glibc" ] &&
+	while read -r impl; do
+		for row in cycle,default,1 cycle,64k,1 phase_start,default,1 \
+			phase_create,64k,1 phase_join,default,1 burst,default,10 \
+			burst,64k,1 detached,64k,1 two_creators,default,2; do
+			has "$tmp/b.csv" "^$impl,$row,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+\$" ||
+				return 1
+		done
+	done <"$tmp/impls" &&
+	has "$tmp/b.csv" '^glibc,cycle,default,1,[0-9.]+,[0-9.]+,[0-9.]+,1\.000$' &&
+	has "$tmp/b.csv" '^clonethreads,cond_pingpong,default,2,'
+}
+check "--quick --csv: the header, rows for every implementation" csv
+
+json() {
+	# shellcheck disable=SC2086
+	expect 0 BENCH $tiny --workloads cycle --json && py -c '
+import json, sys
+def strict(name):
+    raise ValueError("not JSON: " + name)
+r = json.load(open(sys.argv[1]), parse_constant=strict)
+impls = open(sys.argv[2]).read().split()
+assert [i["name"] for i in r["implementations"]] == impls, r["implementations"]
+assert {x["impl"] for x in r["results"]} == set(impls), r["results"]
+assert all(r["machine"][k] for k in ("cpu", "cpus", "kernel", "libc")), r["machine"]
+cycle = [x for x in r["results"] if x["impl"] == "clonethreads"][0]
+assert cycle["median_us"] > 0 and cycle["ratio_to_glibc"] > 0 \
+    and cycle["ratio_to_floor"] > 0, cycle
+' "$tmp/out" "$tmp/impls"
+}
+check "--json is valid JSON with every implementation" json
+
+table() {
+	# shellcheck disable=SC2086
+	expect 0 BENCH $tiny --workloads cycle,mutex_uncontended &&
+	has "$tmp/out" '^machine: .+, [0-9]+ cores \([0-9]+ usable\), Linux .+, glibc [0-9.]+$' &&
+	has "$tmp/out" "^\| workload +\| stack +\| glibc +\| clonethreads .*\| floor +\|\$" &&
+	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| [0-9.]+ x1\.00 x[0-9.]+ +\| [0-9.]+ x[0-9.]+ x[0-9.]+ ' &&
+	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - +\|'
+}
+check "the table: machine, ratios to glibc and to the floor" table
+
+stderr() {
+	# shellcheck disable=SC2086
+	expect 0 BENCH $tiny --workloads cycle && has "$tmp/err" '^clonethreads-bench: repetition 1/1' &&
+	# shellcheck disable=SC2086
+	expect 0 BENCH $tiny --workloads cycle --quiet && [ ! -s "$tmp/err" ]
+}
+check "a progress line on stderr, nothing with --quiet" stderr
+
+# The files `make bench' writes, and the system call count.
+results() {
+	expect 0 BENCH --quick --reps 1 --cycles 20 --threads 1,10 \
+		--workloads cycle,burst --impls glibc,floor \
+		--results "$tmp/r" --name t &&
+	has "$tmp/r/t.csv" '^floor,burst,64k,10,' &&
+	has "$tmp/r/t-memory.csv" '^impl,stack,threads,rss_kib,maps,rss_kib_per_thread,maps_per_thread$' &&
+	has "$tmp/r/t-memory.csv" '^glibc,default,10,' &&
+	if command -v strace >/dev/null; then
+		has "$tmp/r/t-syscalls.csv" '^floor,clone,1\.00$'
+	else
+		[ "$(cat "$tmp/r/t-syscalls.csv")" = "impl,syscall,per_cycle" ]
+	fi &&
+	if command -v gnuplot >/dev/null; then
+		has "$tmp/r/t-cycle.svg" '<svg' && has "$tmp/r/t-burst.svg" '<svg'
+	else
+		[ ! -e "$tmp/r/t-cycle.svg" ]
+	fi
+}
+check "--results: the CSV files, system calls and pictures" results
+
+plot() {
+	if command -v gnuplot >/dev/null; then
+		# shellcheck disable=SC2086
+		expect 0 BENCH $tiny --workloads cycle,burst --plot "$tmp/p.svg" &&
+		has "$tmp/p.svg" '<svg' && has "$tmp/p.svg" 'burst: create N threads'
+	else
+		# shellcheck disable=SC2086
+		expect 1 BENCH $tiny --plot "$tmp/p.svg" && has "$tmp/err" 'needs gnuplot'
+	fi
+}
+check "--plot FILE.svg draws both pictures (gnuplot) or says it cannot" plot
+
+usage() {
+	for args in --bogus "--stacks 1k" "--stacks 9m" "--threads 0" \
+		"--threads 1001" "--impls nosuch" "--reps x" "--workloads nosuch" \
+		"--csv"; do
+		# shellcheck disable=SC2086
+		expect 2 BENCH $args && has "$tmp/err" '^usage: clonethreads-bench' ||
+			return 1
+	done
+	expect 0 BENCH --help && has "$tmp/out" '^usage: clonethreads-bench' &&
+	expect 0 BENCH --version && has "$tmp/out" '^clonethreads-bench [0-9]'
+}
+check "bad options: usage and status 2; --help, --version" usage
+
+finish
