@@ -64,6 +64,14 @@ table() {
 }
 check "the table: machine, ratios to glibc and to the floor" table
 
+# The reader of the table gone before it is printed: no traceback.
+closed_pipe() {
+	# shellcheck disable=SC2086
+	BENCH $tiny --workloads cycle --quiet 2>"$tmp/err" | true
+	[ ! -s "$tmp/err" ] || { cat "$tmp/err"; return 1; }
+}
+check "a closed stdout ends it quietly" closed_pipe
+
 stderr() {
 	# shellcheck disable=SC2086
 	expect 0 BENCH $tiny --workloads cycle && has "$tmp/err" '^clonethreads-bench: repetition 1/1' &&
@@ -92,6 +100,18 @@ results() {
 	fi
 }
 check "--results: the CSV files, system calls and pictures" results
+
+# Where ptrace is not allowed (some containers) the rest still comes out.
+strace_fails() {
+	mkdir "$tmp/bin" &&
+	printf '#!/bin/sh\necho "ptrace: Operation not permitted" >&2\nexit 1\n' \
+		>"$tmp/bin/strace" && chmod +x "$tmp/bin/strace" &&
+	(PATH=$tmp/bin:$PATH &&
+	 expect 0 BENCH --reps 1 --cycles 20 --workloads cycle --impls glibc) &&
+	has "$tmp/err" 'strace failed, no system call table: ptrace: Operation not permitted' &&
+	has "$tmp/out" '^\| create \+ join' && ! grep -q 'system calls' "$tmp/out"
+}
+check "a failing strace leaves out the system call table only" strace_fails
 
 plot() {
 	if command -v gnuplot >/dev/null; then
