@@ -43,19 +43,24 @@ static const char *owner(const void *addr)
 	return dladdr(addr, &info) && info.dli_fname ? info.dli_fname : "?";
 }
 
+static const char *library;
 static int (*is_own_thread)(pthread_t);
 
 struct probe_thread {
-	const void *caller;	/* the code that called the start routine */
-	int own;		/* the library's word on it */
+	const char *caller;	/* the file of the code that called the start
+				   routine */
+	bool own;		/* started by the library, which says it is its own */
 	char text[32];		/* glibc at work in the thread */
 };
 
 static void *probe_thread(void *arg)
 {
 	struct probe_thread *p = arg;
-	p->caller = __builtin_extract_return_addr(__builtin_return_address(0));
-	p->own = is_own_thread(pthread_self());
+	p->caller = owner(__builtin_extract_return_addr(
+		__builtin_return_address(0)));
+	/* Only the library's own handles may be given to it: it reads its
+	 * descriptor past the end of glibc's. */
+	p->own = same_file(p->caller, library) && is_own_thread(pthread_self());
 	char *s = strdup("malloc and stdio");
 	if (s)
 		snprintf(p->text, sizeof p->text, "%s", s);
@@ -67,7 +72,7 @@ int probe_main(int argc, char **argv)
 {
 	if (argc != 2)
 		return RUN_USAGE;
-	const char *library = argv[1];
+	library = argv[1];
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* each finding, even if we crash */
 	const char *(*version)(void) = dlsym(RTLD_DEFAULT, "clonethreads_version");
 	is_own_thread = dlsym(RTLD_DEFAULT, "clonethreads_is_own_thread");
@@ -97,11 +102,10 @@ int probe_main(int argc, char **argv)
 	const char *other = NULL;
 	for (int i = 0; i < PROBE_THREADS; i++) {
 		pthread_join(t[i], NULL);
-		const char *from = owner(p[i].caller);
-		if (p[i].own && same_file(from, library) && p[i].text[0])
+		if (p[i].own && p[i].text[0])
 			ours++;
 		else
-			other = from;
+			other = p[i].caller;
 	}
 	printf("threads:        %d of %d started by the library%s%s\n", ours,
 	       PROBE_THREADS, other ? "; others by " : "", other ? other : "");

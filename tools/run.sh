@@ -110,11 +110,21 @@ check_passes() {
 check "--check passes here" check_passes
 
 check_refused_glibc() {
-	expect 1 ./tools/clonethreads-run --library tools/.libs/refusing.so --check &&
+	(CT_STANDIN_REFUSE=1 && export CT_STANDIN_REFUSE &&
+	 expect 1 ./tools/clonethreads-run --library tools/.libs/standin.so --check) &&
 	has "$tmp/err" '^clonethreads: this glibc is not supported' &&
 	has "$tmp/err" "start-up check refused glibc"
 }
 check "--check reports a start-up check that refuses" check_refused_glibc
+
+# The stand-in says every thread is its own: dladdr says otherwise.
+check_glibc_threads() {
+	expect 1 ./tools/clonethreads-run --library tools/.libs/standin.so --check &&
+	has "$tmp/out" '^pthread_create: /.*/libc\.so\.6, not the library$' &&
+	has "$tmp/out" '^threads: +0 of 4 started by the library; others by /.*/libc\.so\.6$' &&
+	has "$tmp/err" "check failed"
+}
+check "--check finds threads that are glibc's" check_glibc_threads
 
 check_other_library() {
 	libc=$(grep -m1 -o '/[^ ]*/libc\.so\.6' /proc/self/maps)
