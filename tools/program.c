@@ -5,7 +5,9 @@
  * set-user-ID or set-group-ID program (the loader runs those in secure
  * mode and ignores a preload given by path), and the loader skips a
  * library of another ELF class or machine.  In each case the program
- * would run on glibc's threads, so the command refuses instead. */
+ * would run on glibc's threads, so the command refuses instead.  A set-ID
+ * bit is refused even where it changes no credentials (for the file's
+ * owner): a rule that holds whoever runs the command. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
