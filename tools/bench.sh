@@ -58,7 +58,7 @@ check "--json is valid JSON with every implementation" json
 table() {
 	# shellcheck disable=SC2086
 	expect 0 BENCH $tiny --workloads cycle,mutex_uncontended &&
-	has "$tmp/out" '^machine: .+, [0-9]+ CPUs \([0-9]+ usable\), Linux .+, glibc [0-9.]+$' &&
+	has "$tmp/out" '^machine: .+, ([0-9]+ cores, )?[0-9]+ CPUs \([0-9]+ usable\), Linux .+, glibc [0-9.]+$' &&
 	has "$tmp/out" "^\| workload +\| stack +\| glibc +\| clonethreads .*\| floor +\|\$" &&
 	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| [0-9.]+ x1\.00 x[0-9.]+ +\| [0-9.]+ x[0-9.]+ x[0-9.]+ ' &&
 	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - +\|'
