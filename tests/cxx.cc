@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <atomic>
 #include <exception>
@@ -225,6 +226,55 @@ START_TEST(test_unwind_destructors)
 }
 END_TEST
 
+// glibc's own code (its stdio locks) pushes old-style cleanup buffers;
+// unwinding runs each when its frame is left, in order with the
+// destructors of the frames around it -- whether the request is acted on
+// by the library (the thread is blocked in pause) or by glibc's
+// cancellation point itself (the request came before pause).
+extern "C" void _pthread_cleanup_push(struct _pthread_cleanup_buffer *,
+				      void (*)(void *), void *);
+extern "C" void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *, int);
+
+__attribute__((noinline)) void inner_old_style()
+{
+	struct _pthread_cleanup_buffer b;
+	_pthread_cleanup_push(&b, [](void *) { unwound += 'h'; }, nullptr);
+	for (;;)
+		pause();
+	_pthread_cleanup_pop(&b, 0);
+}
+
+std::atomic<int> old_style_tid{0};
+
+void *old_style_inside(void *)
+{
+	old_style_tid = (int)syscall(SYS_gettid);
+	Note outer{'o'};
+	inner_old_style();
+	return nullptr;
+}
+
+START_TEST(test_old_style_in_order)
+{
+	for (int round = 0; round < 20; round++) {
+		unwound.clear();
+		old_style_tid = 0;
+		pthread_t th;
+		void *ret;
+		ck_assert_int_eq(pthread_create(&th, nullptr, old_style_inside, nullptr), 0);
+		if (round % 2) {
+			while (!old_style_tid)
+				sched_yield();
+			ck_assert(ct_wait_blocked(old_style_tid));
+		}
+		ck_assert_int_eq(pthread_cancel(th), 0);
+		ck_assert_int_eq(pthread_join(th, &ret), 0);
+		ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+		ck_assert_str_eq(unwound.c_str(), "ho");
+	}
+}
+END_TEST
+
 void *swallows(void *)
 {
 	try {
@@ -276,6 +326,7 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
 	tcase_add_test(tc, test_unwind_destructors);
+	tcase_add_test(tc, test_old_style_in_order);
 	tcase_add_test(tc, test_swallowed_unwind_aborts);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include "core.h"
+#include "tlsmod.h"
 
 /* ---- many threads writing whole lines through one FILE ---- */
 
@@ -564,6 +566,75 @@ START_TEST(test_signals_during_create)
 }
 END_TEST
 
+/* A stream of signals at the creating thread while it creates: a
+ * profiling timer at its fastest rate and another thread sending SIGUSR1
+ * to the process without pause.  Creation neither stalls nor fails (the
+ * kernel restarts an interrupted clone), and a handler that runs in a new
+ * thread before its start routine finds the thread complete: a valid
+ * handle, errno, TLS -- the library does not block signals across clone,
+ * because everything is in place before it. */
+static __thread int in_routine;
+static __thread int tls_seven = 7;
+static atomic_int early_hits, early_bad, sender_stop;
+static int creator_tid, sender_tid;
+
+static void stream_handler(int sig)
+{
+	int saved = errno;
+	int tid = ct_gettid();
+	if (!in_routine && tid != creator_tid && tid != sender_tid) {
+		atomic_fetch_add(&early_hits, 1);
+		errno = 12345;
+		if (errno != 12345 || tls_seven != 7 ||
+		    tlsmod_probe.get_init() != tlsmod_probe.image_init ||
+		    !pthread_equal(pthread_self(), pthread_self()) ||
+		    pthread_kill(pthread_self(), 0) != 0)
+			atomic_fetch_add(&early_bad, 1);
+	}
+	errno = saved;
+}
+
+static void *stream_sender(void *arg)
+{
+	sender_tid = ct_gettid();
+	atomic_store((atomic_int *)arg, 1);
+	while (!atomic_load(&sender_stop))
+		kill(getpid(), SIGUSR1);
+	return NULL;
+}
+
+static void *stream_child(void *arg)
+{
+	in_routine = 1;
+	return arg;
+}
+
+START_TEST(test_signal_stream_at_create)
+{
+	struct sigaction sa = { .sa_handler = stream_handler, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	ck_assert_int_eq(sigaction(SIGPROF, &sa, NULL), 0);
+	creator_tid = ct_gettid();
+	atomic_int up = 0;
+	sender_stop = 0;
+	pthread_t sender = ct_start(NULL, stream_sender, &up);
+	ct_wait_at_least(&up, 1);
+	struct itimerval fast = { { 0, 1 }, { 0, 1 } }, off = { { 0, 0 }, { 0, 0 } };
+	ck_assert_int_eq(setitimer(ITIMER_PROF, &fast, NULL), 0);
+	for (intptr_t i = 1; i <= 3000; i++)
+		ck_assert_ptr_eq(ct_join(ct_start(NULL, stream_child, (void *)i)), (void *)i);
+	ck_assert_int_eq(setitimer(ITIMER_PROF, &off, NULL), 0);
+	atomic_store(&sender_stop, 1);
+	ct_join(sender);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGPROF, SIG_DFL);
+	ck_assert_int_eq(atomic_load(&early_bad), 0);
+	fprintf(stderr, "signal stream: %d handlers ran in a new thread "
+		"before its start routine\n", atomic_load(&early_hits));
+}
+END_TEST
+
 /* ---- atexit handlers registered in a thread run at exit in main ---- */
 
 /* glibc stores them mangled with the pointer guard of the registering
@@ -678,6 +749,7 @@ Suite *glibc_suite(void)
 	tcase_add_test(tc, test_sched_getcpu);
 	tcase_add_test(tc, test_signal_to_thread);
 	tcase_add_test(tc, test_signals_during_create);
+	tcase_add_test(tc, test_signal_stream_at_create);
 	tcase_add_test(tc, test_atexit_from_thread);
 	tcase_add_test(tc, test_foreign_thread);
 	suite_add_tcase(s, tc);
