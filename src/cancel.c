@@ -28,7 +28,7 @@
 
 static _Atomic int *self_cancelhandling(void)
 {
-	return ct_cancelhandling(CT_TP_TO_PD(ct_get_tp()));
+	return ct_cancelhandling(ct_tp_to_pd(ct_get_tp()));
 }
 
 /* Requested, enabled, and the thread not already ending. */

@@ -99,18 +99,22 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	if (err)
 		return EAGAIN;
 	const struct ct_attr *a = attrp ? CT_ATTR(attrp) : &def;
-	size_t stack = 0, guard = 0;
+	size_t stack = 0, guard = 0, guard_asked = 0;
 	if (!a->have_stack &&
 	    (!round_page(a->stack_size ? a->stack_size : def.stack_size, &stack) ||
-	     !round_page(a->guard_size > CT_ARCH_MIN_GUARD ? a->guard_size
-			 : CT_ARCH_MIN_GUARD, &guard))) {
+	     !round_page(a->guard_size, &guard_asked))) {
 		err = EINVAL;	/* absurd sizes must not wrap to small ones */
 		goto out;
 	}
+	/* A guard, if any, is at least the CPU's minimum (as in glibc). */
+	if (guard_asked)
+		guard = guard_asked > CT_ARCH_MIN_GUARD ? guard_asked
+							: CT_ARCH_MIN_GUARD;
 	ct_glibc_go_multithreaded();
 	err = ct_region_get(&t, stack, guard);
 	if (err)
 		goto out;
+	t->guard_asked = guard_asked;
 	if (a->have_stack) {
 		t->stack = a->stack_addr;
 		t->stack_avail = a->stack_size;
@@ -142,7 +146,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	}
 
 	long r = ct_clone(start, t->stack_top, clone_flags,
-			  t, (int *)ct_tid(t), CT_CLONE_TLS_ARG(CT_PD_TO_TP(t->pd)),
+			  t, (int *)ct_tid(t), (void *)ct_pd_to_tp(t->pd),
 			  (int *)ct_tid(t));
 	err = r < 0 ? EAGAIN : 0;
 	if (!err && sched) {

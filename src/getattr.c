@@ -72,7 +72,7 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 	if (t->kind == CT_OURS) {
 		a->stack_addr = t->stack;
 		a->stack_size = t->stack_avail;
-		a->guard_size = t->region.guard_size;
+		a->guard_size = t->guard_asked;
 	} else if (t->kind == CT_MAIN) {
 		err = main_stack(&a->stack_addr, &a->stack_size);
 		a->guard_size = 0;

@@ -135,6 +135,77 @@ static size_t db_offset(const char *name)
 
 #define FIELD(pd, off, type) (*CT_PD_FIELD(pd, off, type))
 
+/* TCB header words, per CPU (arch.h). */
+static const ptrdiff_t tcb_self[] = CT_ARCH_TCB_SELF;
+static const struct ct_tcb_word tcb_inherited[] = CT_ARCH_TCB_INHERITED;
+#define END(array) ((array) + sizeof(array) / sizeof(*(array)))
+
+static size_t align_up(size_t v, size_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+/* Where struct pthread, its stack fields and a thread block lie: what
+ * libthread_db does not say is derived from what it does, and checked on
+ * the main thread's real struct pthread. */
+static void find_layout(void)
+{
+	ct_glibc.pd_size = *(const uint32_t *)need_libc("_thread_db_sizeof_pthread");
+	ct_glibc.off_tid = db_offset("_thread_db_pthread_tid");
+	ct_glibc.off_list = db_offset("_thread_db_pthread_list");
+	/* The DTV pointer's place in struct pthread (libthread_db) and from
+	 * the thread pointer (the CPU's TLS ABI) place struct pthread. */
+	ct_glibc.tp_off = db_offset("_thread_db_pthread_dtvp") - CT_ARCH_DTV_AT_TP;
+	/* stackblock, stackblock_size, guardsize have no descriptor: they
+	 * follow nextevent and the unwinder's exception object, whose size
+	 * and alignment glibc's build decides (2.36: x86_64 1680..1696, i386
+	 * 608..616).  The initial thread's stackblock_size holds
+	 * __libc_stack_end: it must be the one word that does, shortly after
+	 * nextevent. */
+	char *tp = (char *)ct_get_tp(), *main_pd = ct_tp_to_pd(ct_get_tp());
+	size_t from = db_offset("_thread_db_pthread_nextevent") + sizeof(void *);
+	for (size_t off = from; off < from + 64; off += sizeof(void *)) {
+		if (FIELD(main_pd, off, void *) != __libc_stack_end)
+			continue;
+		if (ct_glibc.off_stackblock_size)
+			fail("struct pthread.stackblock_size is ambiguous");
+		ct_glibc.off_stackblock_size = off;
+	}
+	if (!ct_glibc.off_stackblock_size)
+		fail("struct pthread or its stackblock_size not where expected");
+	ct_glibc.off_stackblock = ct_glibc.off_stackblock_size - sizeof(void *);
+	ct_glibc.off_guardsize = ct_glibc.off_stackblock_size + sizeof(size_t);
+	if (FIELD(main_pd, ct_glibc.off_tid, pid_t) != getpid() &&
+	    FIELD(main_pd, ct_glibc.off_tid, pid_t) != (pid_t)syscall(SYS_gettid))
+		fail("struct pthread.tid not where expected");
+	for (const ptrdiff_t *w = tcb_self; w < END(tcb_self); w++)
+		if (FIELD(tp, *w, char *) != tp)
+			fail("TCB self pointer not where expected");
+	if (CT_ARCH_RSEQ_SIG &&
+	    (tp + __rseq_offset < main_pd ||
+	     tp + __rseq_offset + sizeof(struct rseq) > main_pd + ct_glibc.pd_size))
+		fail("rseq area outside struct pthread");
+
+	if (ct_glibc.tls_static_align & (ct_glibc.tls_static_align - 1) ||
+	    (!CT_ARCH_TLS_ABOVE_TP && ct_glibc.tls_static_size < ct_glibc.pd_size))
+		fail("static TLS geometry");
+	size_t tls = align_up(ct_glibc.tls_static_size, ct_glibc.tls_static_align);
+	size_t desc = align_up(sizeof(struct ct_thread), 64);
+	if (CT_ARCH_TLS_ABOVE_TP) {
+		/* Low to high: ours, struct pthread (and on some CPUs the
+		 * TCB), the thread pointer, the static TLS. */
+		ct_glibc.desc_off = -(ptrdiff_t)desc;
+		ct_glibc.block_below = ct_glibc.tp_off + desc;
+		ct_glibc.block_above = tls;
+	} else {
+		/* The static TLS, the thread pointer at struct pthread
+		 * (counted in the static TLS size), ours. */
+		ct_glibc.desc_off = align_up(ct_glibc.pd_size, 64);
+		ct_glibc.block_below = tls - ct_glibc.pd_size;
+		ct_glibc.block_above = ct_glibc.desc_off + sizeof(struct ct_thread);
+	}
+}
+
 /* The size of libc's TLS segment, from its program headers (arg: libc's
  * load address).  dlpi_tls_data is not used: in the earliest
  * constructors (-z initfirst) it is still NULL. */
@@ -155,7 +226,7 @@ static void libc_tls(void)
 	size_t off = *(size_t *)((char *)libc +
 		db_offset("_thread_db_link_map_l_tls_offset"));
 	dl_iterate_phdr(find_libc_tls, &libc->l_addr);
-	ct_glibc.libc_tls_off = CT_TLS_BELOW_TP ? (ptrdiff_t)off : -(ptrdiff_t)off;
+	ct_glibc.libc_tls_off = CT_ARCH_TLS_ABOVE_TP ? -(ptrdiff_t)off : (ptrdiff_t)off;
 	char *block = (char *)ct_get_tp() - ct_glibc.libc_tls_off;
 	char *e = (char *)&errno;
 	if (!ct_glibc.libc_tls_size || e < block ||
@@ -181,7 +252,7 @@ static void cancel_fields(void)
 		need_libc("_pthread_cleanup_push");
 	void (*pop)(struct _pthread_cleanup_buffer *, int) =
 		need_libc("_pthread_cleanup_pop");
-	void *pd = CT_TP_TO_PD(ct_get_tp());
+	void *pd = ct_tp_to_pd(ct_get_tp());
 	__pthread_unwind_buf_t ub;
 	struct _pthread_cleanup_buffer cb;
 	reg(&ub);
@@ -219,33 +290,13 @@ void ct_glibc_init(void)
 	cxa_thread_atexit_impl = need_libc("__cxa_thread_atexit_impl");
 	libc_start_main = need_libc("__libc_start_main");
 	/* A program that mentions __libc_single_threaded (libstdc++'s inline
-	 * helpers do) has its own copy (R_X86_64_COPY); both must say 0. */
+	 * helpers do) has its own copy (a copy relocation); both must say 0. */
 	libc_single_threaded = need_libc("__libc_single_threaded");
 	prog_single_threaded = need_global("__libc_single_threaded");
 
-	ct_glibc.pd_size = *(const uint32_t *)need_libc("_thread_db_sizeof_pthread");
-	ct_glibc.off_tid = db_offset("_thread_db_pthread_tid");
-	ct_glibc.off_list = db_offset("_thread_db_pthread_list");
-	if (db_offset("_thread_db_pthread_dtvp") != 8)
-		fail("dtv not at tcbhead offset 8");
-	/* stackblock, stackblock_size, guardsize have no descriptor: they
-	 * are consecutive in struct pthread (2.36: 1680, 1688, 1696), and the
-	 * initial thread's stackblock_size holds __libc_stack_end. */
-	ct_glibc.off_stackblock_size = 1688;
-	ct_glibc.off_stackblock = ct_glibc.off_stackblock_size - sizeof(void *);
-	ct_glibc.off_guardsize = ct_glibc.off_stackblock_size + sizeof(size_t);
-	void *main_pd = CT_TP_TO_PD(ct_get_tp());
-	if (FIELD(main_pd, ct_glibc.off_stackblock_size, void *) != __libc_stack_end)
-		fail("struct pthread.stackblock_size not where expected");
-	if (FIELD(main_pd, ct_glibc.off_tid, pid_t) != getpid() &&
-	    FIELD(main_pd, ct_glibc.off_tid, pid_t) != (pid_t)syscall(SYS_gettid))
-		fail("struct pthread.tid not where expected");
-	if (ct_glibc.tls_static_size < ct_glibc.pd_size ||
-	    (ct_glibc.tls_static_align & (ct_glibc.tls_static_align - 1)))
-		fail("static TLS geometry");
+	find_layout();
 	ct_glibc.rseq_off = __rseq_offset;
 	ct_glibc.rseq_size = __rseq_size;
-	ct_glibc.desc_off = (ct_glibc.pd_size + 63) & ~(size_t)63;
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
 	libc_tls();
 	cancel_fields();
@@ -256,7 +307,7 @@ void ct_glibc_go_multithreaded(void)
 	/* malloc's arena code takes its locks and stops using the non-atomic
 	 * fastbin path only when the *calling* thread's multiple_threads is
 	 * set; every thread that creates one sets its own. */
-	*(int *)((char *)ct_get_tp() + CT_TCB_MULTI) = 1;
+	FIELD(ct_tp_to_pd(ct_get_tp()), CT_ARCH_MULTIPLE_THREADS, int) = 1;
 	if (*libc_single_threaded || *prog_single_threaded) {
 		/* malloc, stdio (_IO_enable_locks makes every FILE lock) and
 		 * libstdc++'s refcounts trust these to skip atomics. */
@@ -306,7 +357,7 @@ static bool take_spare(char *block)
 
 void ct_glibc_retire_tcb(struct ct_thread *t)
 {
-	char *tp = (char *)CT_PD_TO_TP(t->pd);
+	char *tp = (char *)ct_pd_to_tp(t->pd);
 	put_spare(tp - ct_glibc.libc_tls_off);
 	dl_deallocate_tls(tp, false);	/* DTV and dynamic TLS blocks */
 }
@@ -315,7 +366,7 @@ void ct_glibc_retire_tcb(struct ct_thread *t)
 int ct_glibc_setup_tcb(struct ct_thread *t)
 {
 	void *pd = t->pd;
-	char *tp = (char *)CT_PD_TO_TP(pd), *creator = (char *)ct_get_tp();
+	char *tp = (char *)ct_pd_to_tp(pd), *creator = (char *)ct_get_tp();
 	char *libc_tls = tp - ct_glibc.libc_tls_off;
 	char block[CT_LIBC_TLS_MAX];
 	bool have_block;
@@ -339,25 +390,29 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 	if (have_block)
 		memcpy(libc_tls, block, ct_glibc.libc_tls_size);
 
-	/* tcbhead: self pointers (THREAD_SELF), the canary checked by
+	/* tcbhead: self pointers (THREAD_SELF); what the CPU keeps there of
+	 * the process's secrets and settings (the canary checked by
 	 * -fstack-protector code, the pointer guard that demangles function
-	 * pointers other threads stored, CET bits. */
-	FIELD(tp, CT_TCB_SELF0, void *) = tp;
-	FIELD(tp, CT_TCB_SELF, void *) = pd;
-	FIELD(tp, CT_TCB_MULTI, int) = 1;
-	FIELD(tp, CT_TCB_STACK_GUARD, uintptr_t) = FIELD(creator, CT_TCB_STACK_GUARD, uintptr_t);
-	FIELD(tp, CT_TCB_POINTER_GUARD, uintptr_t) = FIELD(creator, CT_TCB_POINTER_GUARD, uintptr_t);
-	FIELD(tp, CT_TCB_FEATURE_1, unsigned) = FIELD(creator, CT_TCB_FEATURE_1, unsigned);
+	 * pointers other threads stored, ...), as the creator has them;
+	 * multiple_threads, as glibc sets it in every new thread. */
+	for (const ptrdiff_t *w = tcb_self; w < END(tcb_self); w++)
+		FIELD(tp, *w, void *) = tp;
+	for (const struct ct_tcb_word *w = tcb_inherited; w < END(tcb_inherited); w++)
+		memcpy(tp + w->off, creator + w->off, w->size);
+	FIELD(pd, CT_ARCH_MULTIPLE_THREADS, int) = 1;
 	/* fork()'s child unlinks THREAD_SELF->list from glibc's thread
 	 * lists: a self-linked node makes that a no-op.  (The tid is 0 until
 	 * the kernel writes it at clone.) */
 	void **list = &FIELD(pd, ct_glibc.off_list, void *);
 	list[0] = list[1] = list;
 	/* sched_getcpu reads rseq's cpu_id unchecked: -1 (uninitialised)
-	 * until the thread registers, -2 (failed) makes it call getcpu. */
-	((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
-		ct_glibc.rseq_size ? RSEQ_CPU_ID_UNINITIALIZED
-				   : RSEQ_CPU_ID_REGISTRATION_FAILED;
+	 * until the thread registers, -2 (failed) makes it call getcpu.
+	 * Where glibc has no rseq signature it keeps no area (and
+	 * __rseq_offset is 0). */
+	if (CT_ARCH_RSEQ_SIG)
+		((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
+			ct_glibc.rseq_size ? RSEQ_CPU_ID_UNINITIALIZED
+					   : RSEQ_CPU_ID_REGISTRATION_FAILED;
 	return 0;
 }
 
@@ -375,7 +430,8 @@ void ct_glibc_thread_start(struct ct_thread *t)
 {
 	char *tp = (char *)ct_get_tp();
 	if (ct_glibc.rseq_size &&
-	    syscall(SYS_rseq, tp + ct_glibc.rseq_off, 32, 0, RSEQ_SIG) != 0)
+	    syscall(SYS_rseq, tp + ct_glibc.rseq_off, 32, 0,
+		    CT_ARCH_RSEQ_SIG) != 0)
 		((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
 			RSEQ_CPU_ID_REGISTRATION_FAILED;
 	/* A reused libc block carries the last thread's errno, locale and

@@ -156,6 +156,7 @@ struct ct_thread {
 	struct ct_thread *cache_next, *cache_prev;	/* region cache links */
 	void *stack;			/* the stack as reported: lowest address */
 	size_t stack_avail;		/* and size (TLS and TCB at its top) */
+	size_t guard_asked;		/* reported; the region's may be more */
 	void *stack_top;		/* where the thread's stack pointer starts */
 
 	/* Thread-specific data (key.c). */
@@ -181,7 +182,12 @@ struct ct_glibc {
 	/* Cancellation: the state word, the chain of unwind buffers and the
 	 * chain of old-style cleanup buffers (they precede cancelhandling). */
 	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
-	size_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
+	size_t tp_off;		/* the thread pointer: pd + tp_off */
+	ptrdiff_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
+	/* A thread block: its static TLS, TCB, struct pthread and our
+	 * descriptor span [tp - block_below, tp + block_above); tp is
+	 * aligned to tls_static_align. */
+	size_t block_below, block_above;
 	size_t tls_static_size, tls_static_align;	/* incl. the TCB */
 	ptrdiff_t libc_tls_off;	/* libc's static TLS block: tp - off */
 	size_t libc_tls_size;
@@ -210,6 +216,15 @@ hidden void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg);
 hidden uintptr_t ct_glibc_stack_top(void *pd);
 
 #define CT_PD_FIELD(pd, off, type) ((type *)((char *)(pd) + (off)))
+/* A TCB's thread pointer, and the other way round. */
+static inline uintptr_t ct_pd_to_tp(void *pd)
+{
+	return (uintptr_t)pd + ct_glibc.tp_off;
+}
+static inline void *ct_tp_to_pd(uintptr_t tp)
+{
+	return (void *)(tp - ct_glibc.tp_off);
+}
 
 /* The kernel's set/clear-tid word: glibc's struct pthread tid field. */
 static inline _Atomic int *ct_tid(const struct ct_thread *t)

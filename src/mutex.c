@@ -53,7 +53,7 @@ static bool adaptive_spin(struct ct_mutex *m)
 			m->spins += (i - m->spins) / 8;
 			return true;
 		}
-		__builtin_ia32_pause();
+		ct_cpu_relax();
 	}
 	m->spins += (budget - m->spins) / 8;
 	return false;

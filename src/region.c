@@ -1,15 +1,24 @@
 /* One mapping per thread, and the cache of them.
  *
  *   low                                                 high
- *   | guard | stack ...........| static TLS | TCB | ours |
- *           ^stack             ^stack top   ^tp = handle
+ *   | guard | stack ...........| thread block          |
+ *           ^stack             ^stack top   ^tp
  *           <------------- stack size ------------------>
  *
- * As in glibc, the stack size asked for covers the static TLS, glibc's
- * struct pthread and our descriptor at its top, and the mapping is exactly
- * guard + stack size: the guard sits right below the reported stack, and
- * the first stack frames share a page with the TLS.  With a user-supplied
- * stack the region holds only TLS, TCB and descriptor.
+ * The thread block is the static TLS, glibc's TCB and struct pthread, and
+ * our descriptor, around the thread pointer (see ct_glibc.block_below):
+ *   TLS variant II (static TLS below the thread pointer):
+ *     | static TLS | struct pthread = TCB | ours |
+ *                  ^tp = pd
+ *   TLS variant I (static TLS above it):
+ *     | ours | struct pthread (+ TCB) | static TLS |
+ *            ^pd                      ^tp
+ *
+ * As in glibc, the stack size asked for covers the thread block at its
+ * top, and the mapping is exactly guard + stack size: the guard sits right
+ * below the reported stack, and the first stack frames share a page with
+ * the TLS.  With a user-supplied stack the region holds only the thread
+ * block.
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
@@ -44,28 +53,27 @@ static bool gone(struct ct_thread *t)
  * follows from the region's layout. */
 static struct ct_thread *lay_out(struct ct_region r)
 {
-	size_t tls_below = ct_glibc.tls_static_size - ct_glibc.pd_size;
 	uintptr_t top = (uintptr_t)r.map + r.map_size;
-	uintptr_t pd = (top - ct_glibc.desc_off - sizeof(struct ct_thread)) &
+	uintptr_t tp = (top - ct_glibc.block_above) &
 		       ~(ct_glibc.tls_static_align - 1);
+	char *pd = ct_tp_to_pd(tp);
 	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
 
 	memset(t, 0, sizeof *t);
 	t->region = r;
-	t->pd = (void *)pd;
+	t->pd = pd;
 	t->kind = CT_OURS;
-	t->stack_top = (void *)((pd - tls_below) & ~(uintptr_t)15);
+	t->stack_top = (void *)((tp - ct_glibc.block_below) & ~(uintptr_t)15);
 	t->stack = (char *)r.map + r.guard_size;
 	t->stack_avail = r.stack_size;
 	return t;
 }
 
-/* What the top of a region holds: static TLS (with the TCB), alignment,
- * our descriptor. */
+/* What the top of a region holds: the thread block, aligned. */
 static size_t top_bytes(void)
 {
-	return ct_glibc.tls_static_size + ct_glibc.tls_static_align +
-	       ct_glibc.desc_off - ct_glibc.pd_size + sizeof(struct ct_thread);
+	return ct_glibc.block_below + ct_glibc.block_above +
+	       ct_glibc.tls_static_align;
 }
 
 /* The least stack a thread gets below its TLS (glibc: MINIMAL_REST_STACK). */

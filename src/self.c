@@ -13,7 +13,7 @@ hidden __thread struct ct_thread *ct_self_desc
 void ct_self_install(struct ct_thread *t)
 {
 	ptrdiff_t off = (char *)&ct_self_desc - (char *)ct_get_tp();
-	*(struct ct_thread **)((char *)CT_PD_TO_TP(t->pd) + off) = t;
+	*(struct ct_thread **)((char *)ct_pd_to_tp(t->pd) + off) = t;
 }
 
 /* The main thread and glibc-created threads keep glibc's TCB and get a
@@ -26,7 +26,7 @@ static struct ct_thread *standin(enum ct_kind kind)
 		abort();
 	}
 	t->kind = kind;
-	t->pd = CT_TP_TO_PD(ct_get_tp());
+	t->pd = ct_tp_to_pd(ct_get_tp());
 	t->handle = ct_handle(t->slot);
 	ct_self_desc = t;
 	ct_list_add(t);

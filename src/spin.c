@@ -20,7 +20,7 @@ int pthread_spin_lock(pthread_spinlock_t *l)
 {
 	while (atomic_exchange_explicit(S(l), 1, memory_order_acquire))
 		while (atomic_load_explicit(S(l), memory_order_relaxed))
-			__builtin_ia32_pause();
+			ct_cpu_relax();
 	return 0;
 }
 

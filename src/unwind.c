@@ -18,7 +18,7 @@
 
 void ct_unwind_outermost(struct ct_unwind_buf *buf)
 {
-	void *pd = CT_TP_TO_PD(ct_get_tp());
+	void *pd = ct_tp_to_pd(ct_get_tp());
 	buf->prev = *ct_cleanup_jmp_buf(pd);
 	buf->cleanup = *ct_cleanup_chain(pd);
 	*ct_cleanup_jmp_buf(pd) = buf;
@@ -42,7 +42,7 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 				struct _Unwind_Context *ctx, void *param)
 {
 	struct ct_unwind_buf *target = param;
-	void *pd = CT_TP_TO_PD(ct_get_tp());
+	void *pd = ct_tp_to_pd(ct_get_tp());
 	uintptr_t top = ct_glibc_stack_top(pd);
 	/* The CFA of the frame below the one being unwound: the target's
 	 * frame is reached when it passes the sp setjmp saved there. */
@@ -94,7 +94,7 @@ void __pthread_register_cancel(__pthread_unwind_buf_t *b)
 
 void __pthread_unregister_cancel(__pthread_unwind_buf_t *b)
 {
-	void *pd = CT_TP_TO_PD(ct_get_tp());
+	void *pd = ct_tp_to_pd(ct_get_tp());
 	*ct_cleanup_jmp_buf(pd) = ((struct ct_unwind_buf *)b)->prev;
 }
 
@@ -129,7 +129,7 @@ void _pthread_cleanup_push(struct _pthread_cleanup_buffer *b,
 			   void (*routine)(void *), void *arg)
 {
 	struct _pthread_cleanup_buffer **chain =
-		ct_cleanup_chain(CT_TP_TO_PD(ct_get_tp()));
+		ct_cleanup_chain(ct_tp_to_pd(ct_get_tp()));
 	b->__routine = routine;
 	b->__arg = arg;
 	b->__prev = *chain;
@@ -138,7 +138,7 @@ void _pthread_cleanup_push(struct _pthread_cleanup_buffer *b,
 
 void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *b, int execute)
 {
-	*ct_cleanup_chain(CT_TP_TO_PD(ct_get_tp())) = b->__prev;
+	*ct_cleanup_chain(ct_tp_to_pd(ct_get_tp())) = b->__prev;
 	if (execute)
 		b->__routine(b->__arg);
 }

@@ -1,49 +1,47 @@
-/* x86_64: what differs on this CPU.  TLS variant II: the thread pointer
- * (%fs base) points at glibc's struct pthread, whose first words are the
- * tcbhead; the static TLS blocks lie just below it. */
+/* x86_64.  TLS variant II: the thread pointer (%fs base) points at glibc's
+ * struct pthread, whose first words are the tcbhead; the static TLS blocks
+ * lie just below it.  See ../arch_common.h for what each name means. */
 #ifndef CT_ARCH_H
 #define CT_ARCH_H
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <ucontext.h>
+#include "arch_common.h"
 
-/* Static TLS sits below the thread pointer (variant II). */
-#define CT_TLS_BELOW_TP 1
-
+/* ---- thread pointer and TLS ---- */
 static inline uintptr_t ct_get_tp(void)
 {
 	uintptr_t tp;
 	__asm__ ("mov %%fs:0,%0" : "=r"(tp));
 	return tp;
 }
+#define CT_ARCH_TLS_ABOVE_TP 0
+#define CT_ARCH_DTV_AT_TP 0x08
 
-/* glibc's struct pthread starts at the thread pointer. */
-#define CT_TP_TO_PD(tp) ((void *)(tp))
-#define CT_PD_TO_TP(pd) ((uintptr_t)(pd))
-/* CLONE_SETTLS takes the thread pointer value itself. */
-#define CT_CLONE_TLS_ARG(tp) ((void *)(tp))
+/* ---- glibc's tcbhead_t (sysdeps/x86_64/nptl/tls.h) ---- */
+#define CT_ARCH_TCB_SELF { 0x00 /* tcb */, 0x10 /* self */ }
+#define CT_ARCH_TCB_INHERITED {						\
+	{ 0x28, 8 },	/* stack_guard: the -fstack-protector canary */	\
+	{ 0x30, 8 },	/* pointer_guard: the PTR_MANGLE key */		\
+	{ 0x48, 4 },	/* feature_1: CET bits */			\
+}
+#define CT_ARCH_MULTIPLE_THREADS 0x18
+/* The signature before rseq abort handlers (<sys/rseq.h>), which glibc
+ * registers every thread's rseq area with. */
+#define CT_ARCH_RSEQ_SIG RSEQ_SIG
 
-/* glibc's tcbhead_t on x86_64 (sysdeps/x86_64/nptl/tls.h): fields of the
- * TCB header that glibc code reads in every thread. */
-#define CT_TCB_SELF0         0x00  /* tcb: pointer to itself */
-#define CT_TCB_SELF          0x10  /* self: pointer to struct pthread */
-#define CT_TCB_MULTI         0x18  /* multiple_threads (malloc's fast paths) */
-#define CT_TCB_STACK_GUARD   0x28  /* -fstack-protector canary */
-#define CT_TCB_POINTER_GUARD 0x30  /* PTR_MANGLE key */
-#define CT_TCB_FEATURE_1     0x48  /* CET feature bits */
-
-/* Default stack when RLIMIT_STACK is unlimited (glibc's
- * ARCH_STACK_DEFAULT_SIZE for this CPU). */
+/* ---- thread creation ---- */
 #define CT_ARCH_STACK_DEFAULT (2UL << 20)
-/* Smallest guard glibc uses here (ARCH_MIN_GUARD_SIZE): none beyond the
- * one page default. */
 #define CT_ARCH_MIN_GUARD 0UL
 
-/* The clone trampoline (clone.S): starts fn(arg) on `stack` in the child,
- * returns the child's tid (or -errno) in the parent. */
-long ct_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg,
-	      int *ptid, void *tls, int *ctid);
+/* ---- spinning ---- */
+/* What a spin-wait loop does between two looks at the lock word. */
+static inline void ct_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+/* ---- system calls ---- */
 
 /* The set*id system calls that take 32-bit ids (i386 has older 16-bit
  * ones under the plain names). */
@@ -77,11 +75,12 @@ static inline bool ct_is_syscall_insn(uintptr_t pc)
 }
 
 /* The stack pointer glibc's setjmp saved in a jump buffer: slot 6,
- * mangled with the TCB's pointer guard (xor, then rotate left 17). */
+ * mangled with the TCB's pointer guard (at 0x30; xor, then rotate left
+ * 17). */
 static inline uintptr_t ct_jmpbuf_sp(const long *jb)
 {
 	uintptr_t sp = jb[6], guard;
-	__asm__ ("mov %%fs:%c1,%0" : "=r"(guard) : "i"(CT_TCB_POINTER_GUARD));
+	__asm__ ("mov %%fs:%c1,%0" : "=r"(guard) : "i"(0x30));
 	return ((sp >> 17) | (sp << 47)) ^ guard;
 }
 
