@@ -1,0 +1,82 @@
+/* aarch64.  TLS variant I: the thread pointer (tpidr_el0) points at a
+ * 16-byte TCB {dtv, private}; the static TLS blocks follow it, and glibc's
+ * struct pthread lies right below it.  The stack-protector canary and the
+ * pointer guard are process-wide variables here, not TCB words.  See
+ * ../arch_common.h for what each name means. */
+#ifndef CT_ARCH_H
+#define CT_ARCH_H
+
+#include <stdbool.h>
+#include <ucontext.h>
+#include "arch_common.h"
+
+/* ---- thread pointer and TLS ---- */
+static inline uintptr_t ct_get_tp(void)
+{
+	uintptr_t tp;
+	__asm__ ("mrs %0, tpidr_el0" : "=r"(tp));
+	return tp;
+}
+#define CT_ARCH_TLS_ABOVE_TP 1
+#define CT_ARCH_DTV_AT_TP 0
+
+/* ---- glibc's tcbhead_t (sysdeps/aarch64/nptl/tls.h) ---- */
+#define CT_ARCH_TCB_SELF { }
+#define CT_ARCH_TCB_INHERITED { }
+#define CT_ARCH_MULTIPLE_THREADS 0
+
+/* The signature before rseq abort handlers (<sys/rseq.h>), which glibc
+ * registers every thread's rseq area with. */
+#define CT_ARCH_RSEQ_SIG RSEQ_SIG
+
+/* ---- thread creation ---- */
+#define CT_ARCH_STACK_DEFAULT (2UL << 20)
+/* 64 KiB: a function may drop its stack pointer by up to 64 KiB before it
+ * first stores (the guard size GCC's stack clash protection assumes). */
+#define CT_ARCH_MIN_GUARD (64UL << 10)
+
+/* ---- spinning ---- */
+/* What a spin-wait loop does between two looks at the lock word. */
+static inline void ct_cpu_relax(void)
+{
+	__asm__ volatile ("yield" ::: "memory");
+}
+
+/* ---- system calls ---- */
+
+/* The set*id system calls (32-bit ids under the plain names here). */
+#define CT_SYS_ID(name) SYS_##name
+
+/* ---- signals: what cancellation needs to know of an interrupted
+ * context (cancel.c) ---- */
+
+/* The kernel provides the signal return (the vDSO's): no restorer. */
+#define CT_SA_RESTORER_FLAG 0
+#define CT_SA_RESTORER NULL
+
+/* The interrupted instruction, and the system call result register (x0). */
+static inline uintptr_t ct_uc_pc(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.pc;
+}
+static inline long ct_uc_sysret(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.regs[0];
+}
+/* Is there an `svc #0' instruction at pc? */
+#define CT_SYSCALL_INSN_LEN 4
+static inline bool ct_is_syscall_insn(uintptr_t pc)
+{
+	return *(const uint32_t *)pc == 0xd4000001;
+}
+
+/* The stack pointer glibc's setjmp saved in a jump buffer: slot 13
+ * (JB_SP), mangled by an xor with the process's pointer guard, which ld.so
+ * exports here. */
+extern uintptr_t __pointer_chk_guard;
+static inline uintptr_t ct_jmpbuf_sp(const void *jb)
+{
+	return ((const uintptr_t *)jb)[13] ^ __pointer_chk_guard;
+}
+
+#endif
