@@ -42,9 +42,15 @@ void ct_test_assert_ours(const char *const *names)
 
 #define SCENARIO_VAR "CT_TEST_SCENARIO"
 
+static int count_task_entries(void);
+/* Tasks that were there before main's first thread: an emulator's own
+ * (qemu-user keeps a thread of its own, in forked children too). */
+static int tasks_before_main;
+
 int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
 		 const struct ct_scenario *scenarios)
 {
+	tasks_before_main = count_task_entries();
 	static const char *const base[] = {
 		"pthread_create", "pthread_join", "pthread_self", NULL };
 	ct_test_assert_ours(base);
@@ -136,6 +142,31 @@ int ct_in_child(int (*fn)(void *), void *arg)
 	return wait_status(pid);
 }
 
+/* This program again.  Under an emulator (TEST_EMULATOR, a qemu-user
+ * command, which passes exec through to the machine) that means the
+ * emulator with this program's path. */
+static void exec_self(void)
+{
+	const char *emulator = getenv("TEST_EMULATOR");
+	if (!emulator || !*emulator) {
+		execl("/proc/self/exe", "test-scenario", (char *)NULL);
+		return;
+	}
+	static char exe[4096], words[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n < 0 || strlen(emulator) >= sizeof words)
+		return;
+	exe[n] = 0;
+	strcpy(words, emulator);
+	char *argv[64];
+	int argc = 0;
+	for (char *w = strtok(words, " "); w && argc < 62; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	argv[argc++] = exe;
+	argv[argc] = NULL;
+	execvp(argv[0], argv);
+}
+
 int ct_rerun(const char *scenario, const char *const *env)
 {
 	fflush(NULL);
@@ -145,7 +176,7 @@ int ct_rerun(const char *scenario, const char *const *env)
 		for (; env && *env; env++)
 			putenv((char *)*env);
 		setenv(SCENARIO_VAR, scenario, 1);
-		execl("/proc/self/exe", "test-scenario", (char *)NULL);
+		exec_self();
 		_exit(127);
 	}
 	return wait_status(pid);
@@ -167,16 +198,53 @@ int ct_count_maps(void)
 	return count_lines("/proc/self/maps");
 }
 
-int ct_count_tasks(void)
+/* Called from main too, outside any test: no ck_assert here. */
+static int count_task_entries(void)
 {
 	DIR *d = opendir("/proc/self/task");
-	ck_assert_ptr_nonnull(d);
+	if (!d) {
+		perror("/proc/self/task");
+		exit(99);
+	}
 	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+int ct_count_tasks(void)
+{
+	return count_task_entries() - tasks_before_main + 1;
+}
+
+int ct_tasks_settle(int n)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int c;
+	while ((c = ct_count_tasks()) > n) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 2)
+			break;
+		sched_yield();
+	}
+	return c;
+}
+
+void ct_test_left_out(const char *test, const char *why)
+{
+	printf("left out: %s (%s)\n", test, why);
+	fflush(stdout);
+}
+
+int ct_test_scaled(int n, int div)
+{
+	const char *emulator = getenv("TEST_EMULATOR");
+	if (!emulator || !*emulator)
+		return n;
+	return n / div > 0 ? n / div : 1;
 }
 
 int ct_gettid(void)

@@ -73,9 +73,23 @@ int ct_rerun(const char *scenario, const char *const *env);
 		}							\
 	} while (0)
 
-/* Lines in /proc/self/maps; entries in /proc/self/task. */
+/* Lines in /proc/self/maps; threads in /proc/self/task (not counting an
+ * emulator's own). */
 int ct_count_maps(void);
 int ct_count_tasks(void);
+/* ct_count_tasks() once it is down to n, or after 2 s.  Threads that are
+ * joined (or whose tid word the kernel cleared) may still be in the task
+ * list for a moment: natively a very short one, under qemu-user (which
+ * clears the tid word itself, before the thread ends) a longer one. */
+int ct_tasks_settle(int n);
+/* Say that a test is left out of this run, and why: a check this system
+ * cannot make (never counted as passed).  One line "left out: TEST (WHY)"
+ * in the test log. */
+void ct_test_left_out(const char *test, const char *why);
+/* Under an emulator (TEST_EMULATOR set, see tests/run-test): n divided by
+ * `div', at least 1; else n.  For loop counts and thread numbers that
+ * measure nothing and only make a run slow under emulation. */
+int ct_test_scaled(int n, int div);
 /* The kernel thread id of the calling thread. */
 int ct_gettid(void);
 /* Until thread tid sleeps in the kernel (a blocking call): so that a

@@ -40,7 +40,7 @@ int main(void)
 {
 	static Suite *(*const suites[])(void) = {
 		create_suite, tls_suite, keys_suite, attr_suite,
-		glibc_suite, fork_suite, NULL
+		glibc_suite, fork_suite, unwind_suite, NULL
 	};
 	return ct_test_main(suites, extra, scenarios);
 }

@@ -14,6 +14,7 @@ Suite *keys_suite(void);
 Suite *attr_suite(void);
 Suite *glibc_suite(void);
 Suite *fork_suite(void);
+Suite *unwind_suite(void);
 
 /* Scenarios, each run in its own process by ct_rerun. */
 int ct_malloc_stress(int nthreads, int rounds);	/* t_glibc.c */

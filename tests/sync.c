@@ -2,8 +2,12 @@
  * spinlocks, semaphores and C11 threads, in both link modes. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "common.h"
 #include "sync_tests.h"
@@ -47,12 +51,34 @@ void st_run(int n, void *(*fn)(void *), void *arg)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 }
 
+struct in_thread {
+	void *(*fn)(void *);
+	void *arg;
+	int tid;
+};
+
+static void *in_thread(void *arg)
+{
+	struct in_thread *job = arg;
+	job->tid = (int)syscall(SYS_gettid);
+	return job->fn(job->arg);
+}
+
+/* Returns once the thread is gone from the kernel too, so that what it
+ * held is a dead owner's.  Natively the join already means that; qemu-user
+ * clears the tid word and wakes the joiner itself, a moment before the
+ * thread's task exits (and the kernel hands a PI mutex it held on). */
 long st_in_thread(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
 	void *r;
-	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	struct in_thread job = { fn, arg, 0 };
+	ck_assert_int_eq(pthread_create(&t, NULL, in_thread, &job), 0);
 	ck_assert_int_eq(pthread_join(t, &r), 0);
+	char task[64];
+	snprintf(task, sizeof task, "/proc/self/task/%d", job.tid);
+	while (access(task, F_OK) == 0)
+		sched_yield();
 	return (long)r;
 }
 
