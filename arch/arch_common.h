@@ -37,6 +37,10 @@
  * Spinning
  *   ct_cpu_relax()           between two looks at a contended lock word
  *
+ * System calls
+ *   ct_syscall(n, a..f)      the raw system call: the result or -errno,
+ *                            without touching errno or anything in TLS
+ *
  * Signals (a section of its own in each arch.h, filled as the library needs
  * it: the sigreturn restorer where the kernel wants SA_RESTORER, the PC
  * and the system call result register in a ucontext, recognising a

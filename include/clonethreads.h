@@ -16,6 +16,15 @@ const char *clonethreads_version(void);
  * threads glibc started itself. */
 int clonethreads_is_own_thread(pthread_t th);
 
+/* Opt-in reuse of ended threads: up to `max' kernel threads whose
+ * pthread has ended are kept parked, and pthread_create starts its
+ * routine on one of them instead of making a new one (0, the default,
+ * turns it off; CLONETHREADS_REUSE=max in the environment sets it at
+ * start-up).  A reused thread keeps its kernel tid and accumulated CPU
+ * time; see the README for everything else it does and does not carry
+ * over.  Returns the previous bound. */
+int clonethreads_set_reuse(unsigned max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -88,7 +88,7 @@ static bool no_effect_yet(const ucontext_t *uc)
 /* SIGCANCEL to this thread again in 1 ms. */
 static void retry_later(struct ct_thread *t)
 {
-	if (!t->cancel_timer_armed) {
+	if (!t->kt.cancel_timer_armed) {
 		struct sigevent sev = {
 			.sigev_notify = SIGEV_THREAD_ID,
 			.sigev_signo = CT_SIGCANCEL,
@@ -96,12 +96,12 @@ static void retry_later(struct ct_thread *t)
 			._sigev_un._tid = atomic_load(ct_tid(t)),
 		};
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev,
-			    &t->cancel_timer))
+			    &t->kt.cancel_timer))
 			return;	/* the next cancellation point acts */
-		t->cancel_timer_armed = true;
+		t->kt.cancel_timer_armed = true;
 	}
 	struct itimerspec its = { .it_value = { 0, 1000000 } };
-	syscall(SYS_timer_settime, t->cancel_timer, 0, &its, NULL);
+	syscall(SYS_timer_settime, t->kt.cancel_timer, 0, &its, NULL);
 }
 
 static void on_sigcancel(int sig, siginfo_t *si, void *uc)
@@ -209,7 +209,7 @@ void ct_cancel_type_restore(int type)
 
 void ct_cancel_thread_exit(struct ct_thread *t)
 {
-	if (t->cancel_timer_armed)
-		syscall(SYS_timer_delete, t->cancel_timer);
-	t->cancel_timer_armed = false;
+	if (t->kt.cancel_timer_armed)
+		syscall(SYS_timer_delete, t->kt.cancel_timer);
+	t->kt.cancel_timer_armed = false;
 }

@@ -41,16 +41,9 @@ static void set_mask(const sigset_t *set, sigset_t *old)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, _NSIG / 8);
 }
 
-static int start(void *arg)
+/* The thread from its mask to its end. */
+static _Noreturn __attribute__((noinline)) void run(struct ct_thread *t)
 {
-	struct ct_thread *t = arg;
-	if (unlikely(t->startup != CT_GO)) {
-		/* The creator applies scheduling attributes first. */
-		while (t->startup == CT_WAIT)
-			ct_futex_wait(&t->startup, CT_WAIT, CLOCK_MONOTONIC, NULL, false);
-		if (t->startup == CT_ABORT)
-			return 0;	/* exits; the creator reaps us */
-	}
 	if (t->have_sigmask)
 		set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
@@ -65,6 +58,23 @@ static int start(void *arg)
 	}
 	t = ct_self();	/* locals are not kept across the longjmp */
 	ct_thread_exit(t, t->result);
+}
+
+static int start(void *arg)
+{
+	struct ct_thread *t = arg;
+	if (unlikely(t->startup != CT_GO)) {
+		/* The creator applies scheduling attributes first. */
+		while (t->startup == CT_WAIT)
+			ct_futex_wait(&t->startup, CT_WAIT, CLOCK_MONOTONIC, NULL, false);
+		if (t->startup == CT_ABORT)
+			return 0;	/* exits; the creator reaps us */
+	}
+	/* A reusable thread starts over here when a creator takes it from
+	 * the pool (reuse.c): its stack is this frame's again. */
+	if (t->kt.reusable && ct_sigsetjmp(t->kt.restart, 0))
+		ct_reuse_drain();
+	run(ct_self());
 }
 
 static bool round_page(size_t v, size_t *out)
@@ -111,9 +121,21 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		guard = guard_asked > CT_ARCH_MIN_GUARD ? guard_asked
 							: CT_ARCH_MIN_GUARD;
 	ct_glibc_go_multithreaded();
-	err = ct_region_get(&t, stack, guard);
-	if (err)
+	bool sched = a->inherit == PTHREAD_EXPLICIT_SCHED ||
+		     (a->ext && a->ext->cpuset);
+	/* Opt-in reuse: a parked thread of this geometry starts the routine,
+	 * unless the thread must begin differently than a parked one can
+	 * (on the program's stack, or with scheduling set by the creator). */
+	bool reusable = ct_reuse_on() && !a->have_stack && !sched;
+	struct ct_thread *parked = reusable ? ct_reuse_take(stack, guard) : NULL;
+	t = parked;
+	err = parked ? ct_region_renew(t) : ct_region_get(&t, stack, guard);
+	if (err) {
+		if (parked)	/* it goes on waiting for the next one */
+			ct_reuse_return(parked);
 		goto out;
+	}
+	t->kt.reusable = reusable;
 	t->guard_asked = guard_asked;
 	if (a->have_stack) {
 		t->stack = a->stack_addr;
@@ -127,8 +149,6 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	/* Once clone returns, a detached thread may be gone and its region
 	 * reused: after that the creator touches t only while the child is
 	 * held at startup (CT_WAIT). */
-	bool sched = a->inherit == PTHREAD_EXPLICIT_SCHED ||
-		     (a->ext && a->ext->cpuset);
 	t->startup = sched ? CT_WAIT : CT_GO;
 
 	ct_self_install(t);
@@ -136,6 +156,16 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	ct_list_add(t);
 	atomic_fetch_add(&ct_live_threads, 1);
 	bool own_mask = a->ext && a->ext->have_sigmask;
+	if (parked) {
+		/* It inherits nothing from us: give it our mask. */
+		t->have_sigmask = true;
+		if (own_mask)
+			t->sigmask = a->ext->sigmask;
+		else
+			set_mask(NULL, &t->sigmask);
+		ct_reuse_wake(t);
+		goto out;
+	}
 	bool block = own_mask || sched;
 	sigset_t all, old;
 	t->have_sigmask = block;

@@ -65,6 +65,10 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 *    out only after the kernel has cleared the tid below. */
 	int s = atomic_fetch_or(&t->detach_state, CT_EXITED);
 	ct_wait_unpinned(t, s | CT_EXITED);
+	/* With reuse on, the kernel thread may live on, parked: then this
+	 *    never returns (reuse.c). */
+	if (t->kt.reusable)
+		ct_reuse_park(t, s & CT_DETACHED);
 	if ((s & CT_DETACHED) && t->kind == CT_OURS)
 		ct_region_put(t);
 

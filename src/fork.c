@@ -18,12 +18,14 @@ static void prepare(void)
 {
 	ct_lock(&ct_key_lock);
 	ct_lock(&ct_list_lock);
+	ct_lock(&ct_reuse_lock);
 	ct_lock(&ct_cache_lock);
 }
 
 static void parent(void)
 {
 	ct_unlock(&ct_cache_lock);
+	ct_unlock(&ct_reuse_lock);
 	ct_unlock(&ct_list_lock);
 	ct_unlock(&ct_key_lock);
 }
@@ -45,7 +47,8 @@ static void lose(struct ct_thread *t)
 static void child(void)
 {
 	struct ct_thread *self = ct_self_desc, *t = ct_list_head, *next;
-	ct_key_lock = ct_list_lock = ct_cache_lock = (ct_lock_t){ 0 };
+	ct_key_lock = ct_list_lock = ct_reuse_lock = ct_cache_lock = (ct_lock_t){ 0 };
+	ct_reuse_forget();
 	if (t) {
 		do {
 			next = t->next;
@@ -58,8 +61,8 @@ static void child(void)
 	if (self) {
 		/* The kernel keeps no robust list and no timers across fork
 		 * (glibc has set the TCB's tid). */
-		self->robust_registered = false;
-		self->cancel_timer_armed = false;
+		self->kt.robust_registered = false;
+		self->kt.cancel_timer_armed = false;
 		ct_list_add(self);
 	}
 }

@@ -6,17 +6,13 @@
 #include "internal.h"
 
 /* The futex system call, returning -errno: pthread functions must leave
- * the caller's errno alone (an interrupted wait sets EINTR). */
+ * the caller's errno alone, and a parked thread (reuse.c) must not touch
+ * its TLS at all while it waits. */
 static long sys_futex(_Atomic int *addr, int op, int val, long arg4,
 		      _Atomic int *addr2, int val3)
 {
-	int saved = errno;
-	long r = syscall(SYS_futex, addr, op, val, arg4, addr2, val3);
-	if (r < 0) {
-		r = -errno;
-		errno = saved;
-	}
-	return r;
+	return ct_syscall(SYS_futex, (long)addr, op, val, arg4, (long)addr2,
+			  val3);
 }
 
 static inline int flags_for(bool shared)

@@ -300,6 +300,13 @@ void ct_glibc_init(void)
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
 	libc_tls();
 	cancel_fields();
+	/* Each thread's resolver state is its struct pthread's `res' (glibc
+	 * points __resp there in its threads; main uses the global _res).
+	 * It follows guardsize, reported_guardsize and tpp (nptl/descr.h). */
+	ct_glibc.off_res = ct_glibc.off_guardsize + 2 * sizeof(void *) +
+			   sizeof(size_t);
+	if (ct_glibc.off_res + sizeof(struct __res_state) > ct_glibc.pd_size)
+		fail("struct pthread.res not where expected");
 }
 
 void ct_glibc_go_multithreaded(void)
@@ -363,16 +370,19 @@ void ct_glibc_retire_tcb(struct ct_thread *t)
 }
 
 /* Everything else is set up as for a fresh glibc thread. */
-int ct_glibc_setup_tcb(struct ct_thread *t)
+int ct_glibc_setup_tcb(struct ct_thread *t, bool live)
 {
 	void *pd = t->pd;
 	char *tp = (char *)ct_pd_to_tp(pd), *creator = (char *)ct_get_tp();
 	char *libc_tls = tp - ct_glibc.libc_tls_off;
-	char block[CT_LIBC_TLS_MAX];
+	char block[CT_LIBC_TLS_MAX], rseq[sizeof(struct rseq)];
 	bool have_block;
+	int tid = FIELD(pd, ct_glibc.off_tid, int);
 
 	if (t->region.tls_ready) {
 		memcpy(block, libc_tls, ct_glibc.libc_tls_size);
+		if (live && CT_ARCH_RSEQ_SIG)
+			memcpy(rseq, tp + ct_glibc.rseq_off, sizeof rseq);
 		have_block = true;
 		/* Frees the DTV and the dynamic TLS blocks of the last thread. */
 		dl_deallocate_tls(tp, false);
@@ -405,6 +415,15 @@ int ct_glibc_setup_tcb(struct ct_thread *t)
 	 * the kernel writes it at clone.) */
 	void **list = &FIELD(pd, ct_glibc.off_list, void *);
 	list[0] = list[1] = list;
+	if (live) {
+		/* A parked thread: its tid word (the kernel clears it when the
+		 * thread finally exits), and the rseq area the kernel has
+		 * registered and keeps writing. */
+		FIELD(pd, ct_glibc.off_tid, int) = tid;
+		if (CT_ARCH_RSEQ_SIG)
+			memcpy(tp + ct_glibc.rseq_off, rseq, sizeof rseq);
+		return 0;
+	}
 	/* sched_getcpu reads rseq's cpu_id unchecked: -1 (uninitialised)
 	 * until the thread registers, -2 (failed) makes it call getcpu.
 	 * Where glibc has no rseq signature it keeps no area (and
@@ -429,25 +448,31 @@ void ct_glibc_set_stack(struct ct_thread *t)
 void ct_glibc_thread_start(struct ct_thread *t)
 {
 	char *tp = (char *)ct_get_tp();
-	if (ct_glibc.rseq_size &&
-	    syscall(SYS_rseq, tp + ct_glibc.rseq_off, 32, 0,
-		    CT_ARCH_RSEQ_SIG) != 0)
-		((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
-			RSEQ_CPU_ID_REGISTRATION_FAILED;
+	/* Once per kernel thread: a parked one taken again has its area
+	 * registered still. */
+	if (ct_glibc.rseq_size && !t->kt.rseq_registered) {
+		t->kt.rseq_registered = true;
+		if (syscall(SYS_rseq, tp + ct_glibc.rseq_off, 32, 0,
+			    CT_ARCH_RSEQ_SIG) != 0)
+			((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
+				RSEQ_CPU_ID_REGISTRATION_FAILED;
+	}
 	/* A reused libc block carries the last thread's errno, locale and
 	 * ctype pointers (isalpha & co. crash on NULL ones). */
 	errno = 0;
 	h_errno = 0;
 	uselocale(LC_GLOBAL_LOCALE);
 	ctype_init();
-	__resp = &t->res;
+	__resp = CT_PD_FIELD(t->pd, ct_glibc.off_res, struct __res_state);
 }
 
 void ct_glibc_thread_exit(struct ct_thread *t)
 {
 	call_tls_dtors();	/* C++ thread_local destructors */
-	if (t->res.nscount)
-		__res_nclose(&t->res);
+	struct __res_state *res = CT_PD_FIELD(t->pd, ct_glibc.off_res,
+					      struct __res_state);
+	if (res->nscount)
+		__res_nclose(res);
 	/* A pending dlerror() message would show in the next thread. */
 	while (dlerror())
 		;
@@ -485,6 +510,7 @@ int __libc_start_main(int (*main)(int, char **, char **), int argc,
 		      void (*rtld_fini)(void), void *stack_end)
 {
 	ct_self();	/* the library is initialised */
+	ct_reuse_from_env();
 	program_main = main;
 	return libc_start_main(main_thread, argc, argv, init, fini, rtld_fini,
 			       stack_end);

@@ -124,7 +124,34 @@ struct ct_region {
 	bool tls_ready;			/* DTV allocated by _dl_allocate_tls */
 };
 
+/* What belongs to the kernel thread rather than to the pthread running
+ * on it: kept when a parked thread takes on a new pthread (reuse.c). */
+struct ct_kthread {
+	/* Cancellation's retry timer (cancel.c), made for this tid. */
+	bool cancel_timer_armed;
+	int cancel_timer;
+	/* Robust mutexes held (registered with set_robust_list on first use,
+	 * see mutex code). */
+	struct robust_list_head robust_head;
+	bool robust_registered;
+	bool rseq_registered;
+	/* Reuse (reuse.c). */
+	bool reusable;			/* it may park when its pthread ends */
+	bool ready, reaped;		/* parked: both make it available */
+	_Atomic int park;		/* where it is in the pool; its futex */
+	struct ct_thread *pool_next, *pool_all;
+	struct __cancel_jmp_buf_tag restart[1];	/* create.c's start */
+};
+
 struct ct_thread {
+	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
+	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
+	 * the region holds no guard and no stack, only TLS, TCB, descriptor. */
+	struct ct_region region;
+	struct ct_kthread kt;
+
+	/* ---- the pthread: from here on, zero when it starts ---- */
+	char fresh[0];
 	/* Thread list: every thread this library knows (ours, main, foreign
 	 * ones that called into us), under ct_list_lock.  set*id broadcast
 	 * and fork walk it. */
@@ -142,17 +169,14 @@ struct ct_thread {
 	bool have_sigmask;
 	_Atomic int startup;		/* enum ct_startup */
 
+	/* A reusable thread's end, for its joiner: 1 ended, 2 waited for. */
+	_Atomic int done;
+
 	/* Cancellation (cancel.c); the state itself is glibc's cancelhandling
 	 * word in the TCB, which glibc's cancellation points read too. */
 	bool cancel_async;		/* the program chose asynchronous */
-	bool cancel_timer_armed;	/* cancel_timer exists */
-	int cancel_timer;		/* kernel timer id: the retry (cancel.c) */
 	struct _Unwind_Exception exc;	/* forced unwinding (unwind.c) */
 
-	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
-	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
-	 * the region holds no guard and no stack, only TLS, TCB, descriptor. */
-	struct ct_region region;
 	struct ct_thread *cache_next, *cache_prev;	/* region cache links */
 	void *stack;			/* the stack as reported: lowest address */
 	size_t stack_avail;		/* and size (TLS and TCB at its top) */
@@ -164,13 +188,6 @@ struct ct_thread {
 	struct ct_key_value specific[CT_KEY_L1];
 	struct ct_key_value *specific2[CT_KEY_L2];
 
-	/* Robust mutexes held (registered with set_robust_list on first use,
-	 * see mutex code). */
-	struct robust_list_head robust_head;
-	bool robust_registered;
-
-	/* Resolver state: glibc points each thread's __resp at its own. */
-	struct __res_state res;
 };
 
 /* ---- glibc.c: the only place that touches glibc-private state ---- */
@@ -182,6 +199,7 @@ struct ct_glibc {
 	/* Cancellation: the state word, the chain of unwind buffers and the
 	 * chain of old-style cleanup buffers (they precede cancelhandling). */
 	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
+	size_t off_res;		/* the thread's resolver state */
 	size_t tp_off;		/* the thread pointer: pd + tp_off */
 	ptrdiff_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
 	/* A thread block: its static TLS, TCB, struct pthread and our
@@ -200,8 +218,10 @@ extern hidden struct ct_glibc ct_glibc;
 hidden void ct_glibc_init(void);
 /* Before the first clone: put glibc in multi-threaded mode. */
 hidden void ct_glibc_go_multithreaded(void);
-/* Fill the TCB of a new thread whose static TLS area ends at tp. */
-hidden int ct_glibc_setup_tcb(struct ct_thread *t);
+/* Fill the TCB of a new thread whose static TLS area ends at tp.  live:
+ * the region's kernel thread is alive (parked): keep what the kernel holds
+ * in the TCB (its tid word, the rseq area it writes). */
+hidden int ct_glibc_setup_tcb(struct ct_thread *t, bool live);
 /* Once the thread's stack is final: glibc's record of it. */
 hidden void ct_glibc_set_stack(struct ct_thread *t);
 /* Before a region that ran a thread is unmapped: keep libc's block. */
@@ -277,6 +297,9 @@ hidden int ct_region_get(struct ct_thread **out, size_t stack_size,
 			 size_t guard_size);
 /* Back to the cache; may be called before the kernel cleared its tid. */
 hidden void ct_region_put(struct ct_thread *t);
+/* A parked thread's region, its descriptor, TCB and TLS made fresh for
+ * the pthread it will run next; EAGAIN. */
+hidden int ct_region_renew(struct ct_thread *t);
 extern hidden ct_lock_t ct_cache_lock;
 
 /* ---- attr.c ---- */
@@ -333,6 +356,28 @@ hidden void ct_wait_unpinned(struct ct_thread *t, int state);
 
 /* ---- fork.c ---- */
 hidden void ct_fork_init(void);
+
+/* ---- reuse.c: opt-in reuse of ended kernel threads ---- */
+extern hidden ct_lock_t ct_reuse_lock;
+hidden bool ct_reuse_on(void);
+/* At a reusable thread's exit decision: park it if the pool has room
+ * (never returns: it is either taken for a new pthread, through
+ * kt.restart, or exits), else tell its joiner it ended, and return. */
+hidden void ct_reuse_park(struct ct_thread *t, bool detached);
+/* A joiner or detacher reaps t: true if it is parked (now or soon
+ * available), false if it exited as usual (give its region back). */
+hidden bool ct_reuse_reap(struct ct_thread *t);
+/* A parked thread of this geometry, taken; NULL if none. */
+hidden struct ct_thread *ct_reuse_take(size_t stack_size, size_t guard_size);
+/* Start the taken thread, set up (ct_region_renew) for its new pthread;
+ * or give it back untouched. */
+hidden void ct_reuse_wake(struct ct_thread *t);
+hidden void ct_reuse_return(struct ct_thread *t);
+/* In a woken thread: drop thread-directed signals sent while parked. */
+hidden void ct_reuse_drain(void);
+/* In fork's child. */
+hidden void ct_reuse_forget(void);
+hidden void ct_reuse_from_env(void);
 
 /* ---- signal.c: signals, and the library's own ---- */
 

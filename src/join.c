@@ -15,7 +15,7 @@ void ct_wait_gone(struct ct_thread *t)
 
 void ct_reap(struct ct_thread *t)
 {
-	if (t->kind == CT_OURS)
+	if (t->kind == CT_OURS && !(t->kt.reusable && ct_reuse_reap(t)))
 		ct_region_put(t);
 }
 
@@ -55,10 +55,19 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 		return EINVAL;
 
 	struct ct_thread *claimed __attribute__((cleanup(unclaim))) = t;
-	int tid;
-	while ((tid = atomic_load_explicit(ct_tid(t), memory_order_acquire))) {
-		int r = try ? EBUSY : ct_futex_wait_cp(ct_tid(t), tid, clock,
-						       abstime, true);
+	/* Until the kernel clears the tid word, or, for a thread that may
+	 * live on parked (reuse.c), until it says it is done. */
+	_Atomic int *word = t->kt.reusable ? &t->done : ct_tid(t);
+	for (;;) {
+		int v = atomic_load_explicit(word, memory_order_acquire);
+		if (t->kt.reusable ? v == 1 : v == 0)
+			break;
+		if (t->kt.reusable && v == 0 &&
+		    !atomic_compare_exchange_strong(word, &v, 2))
+			continue;	/* say we wait, so it wakes us */
+		int r = try ? EBUSY : ct_futex_wait_cp(word, t->kt.reusable ? 2 : v,
+						       clock, abstime,
+						       !t->kt.reusable);
 		if (r == EBUSY || r == ETIMEDOUT)
 			return r;
 	}

@@ -218,14 +218,14 @@ static int checked_unlock(struct ct_mutex *m, int kind, unsigned *depth)
 static struct robust_list_head *robust_head(void)
 {
 	struct ct_thread *self = ct_self();
-	struct robust_list_head *h = &self->robust_head;
-	if (unlikely(!self->robust_registered)) {
+	struct robust_list_head *h = &self->kt.robust_head;
+	if (unlikely(!self->kt.robust_registered)) {
 		h->list.next = &h->list;
 		h->futex_offset = offsetof(struct ct_mutex, lock) -
 				  offsetof(struct ct_mutex, next);
 		h->list_op_pending = NULL;
 		syscall(SYS_set_robust_list, h, sizeof *h);
-		self->robust_registered = true;
+		self->kt.robust_registered = true;
 	}
 	return h;
 }

@@ -51,6 +51,20 @@ static bool gone(struct ct_thread *t)
 
 /* Zero the descriptor (but for the region it describes) and set what
  * follows from the region's layout. */
+/* The per-pthread part of the descriptor: zero, and what follows from the
+ * region's layout. */
+static void lay_out_pthread(struct ct_thread *t)
+{
+	void *pd = t->pd;
+	uintptr_t tp = ct_pd_to_tp(pd);
+	memset(t->fresh, 0, sizeof *t - offsetof(struct ct_thread, fresh));
+	t->pd = pd;
+	t->kind = CT_OURS;
+	t->stack_top = (void *)((tp - ct_glibc.block_below) & ~(uintptr_t)15);
+	t->stack = (char *)t->region.map + t->region.guard_size;
+	t->stack_avail = t->region.stack_size;
+}
+
 static struct ct_thread *lay_out(struct ct_region r)
 {
 	uintptr_t top = (uintptr_t)r.map + r.map_size;
@@ -62,10 +76,7 @@ static struct ct_thread *lay_out(struct ct_region r)
 	memset(t, 0, sizeof *t);
 	t->region = r;
 	t->pd = pd;
-	t->kind = CT_OURS;
-	t->stack_top = (void *)((tp - ct_glibc.block_below) & ~(uintptr_t)15);
-	t->stack = (char *)r.map + r.guard_size;
-	t->stack_avail = r.stack_size;
+	lay_out_pthread(t);
 	return t;
 }
 
@@ -144,13 +155,28 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 		munmap(r.map, r.map_size);
 		return err;
 	}
-	err = ct_glibc_setup_tcb(t);
+	err = ct_glibc_setup_tcb(t, false);
 	if (err) {
 		ct_region_put(t);
 		return err;
 	}
 	t->handle = ct_handle(t->region.slot);
 	*out = t;
+	return 0;
+}
+
+int ct_region_renew(struct ct_thread *t)
+{
+	lay_out_pthread(t);
+	int err = ct_glibc_setup_tcb(t, true);
+	if (err)
+		return err;
+	/* The kernel keeps the robust list's place; an ended pthread that
+	 * held robust mutexes was not parked (reuse.c), so it is empty. */
+	struct robust_list_head *h = &t->kt.robust_head;
+	h->list.next = &h->list;
+	h->list_op_pending = NULL;
+	t->handle = ct_handle(t->region.slot);
 	return 0;
 }
 

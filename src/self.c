@@ -63,6 +63,7 @@ __attribute__((constructor)) static void ct_init(void)
 	ct_attr_init_default();
 	ct_fork_init();
 	standin(CT_MAIN);
+	ct_reuse_from_env();
 }
 
 struct ct_thread *ct_self_slow(void)

@@ -38,16 +38,17 @@ static struct {
 	_Atomic int failed;	/* a thread could not change */
 } cmd;
 
+/* It touches no TLS (raw system calls): it may run in a parked thread
+ * whose TLS a creator is renewing (reuse.c). */
 static void on_sigsetxid(int sig, siginfo_t *si, void *uc)
 {
-	if (si->si_code != SI_TKILL || si->si_pid != getpid())
+	if (si->si_code != SI_TKILL ||
+	    si->si_pid != ct_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0))
 		return;
-	int saved = errno;
-	if (syscall(cmd.nr, cmd.arg[0], cmd.arg[1], cmd.arg[2]))
+	if (ct_syscall(cmd.nr, cmd.arg[0], cmd.arg[1], cmd.arg[2], 0, 0, 0))
 		atomic_store(&cmd.failed, 1);
 	atomic_fetch_add(&cmd.acks, 1);
 	ct_futex_wake(&cmd.acks, 1, false);
-	errno = saved;
 }
 
 static bool signalled(int tid)

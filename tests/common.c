@@ -279,3 +279,32 @@ int ct_wait_blocked(int tid)
 	}
 	return 1;
 }
+
+int ct_test_reuse(void)
+{
+	const char *v = getenv("CLONETHREADS_REUSE");
+	return v && atoi(v) > 0 && !ct_test_glibc();
+}
+
+void ct_test_quiesce(void)
+{
+	if (!ct_test_reuse())
+		return;
+	int (*set_reuse)(unsigned) = (int (*)(unsigned))
+		dlsym(RTLD_DEFAULT, "clonethreads_set_reuse");
+	ck_assert_ptr_nonnull(set_reuse);
+	int old = set_reuse(0);
+	ct_tasks_settle(1);
+	set_reuse(old);
+}
+
+int ct_wait_ended(int tid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d", tid);
+	if (ct_test_reuse())
+		return ct_wait_blocked(tid);	/* gone, or parked */
+	while (access(path, F_OK) == 0)
+		sched_yield();
+	return 1;
+}

@@ -97,6 +97,15 @@ int ct_gettid(void);
  * the thread is gone instead. */
 int ct_wait_blocked(int tid);
 
+/* Reuse (CLONETHREADS_REUSE in the environment of the *_reuse runs): the
+ * library keeps ended threads parked.  ct_test_quiesce makes the parked
+ * ones that are free to go exit, for tests that count the process's tasks
+ * or mappings; ct_wait_ended waits until thread tid has ended: its task is
+ * gone, or parked. */
+int ct_test_reuse(void);
+void ct_test_quiesce(void);
+int ct_wait_ended(int tid);
+
 #ifdef __cplusplus
 }
 #else

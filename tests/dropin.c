@@ -1,5 +1,6 @@
 /* The drop-in tests: cancellation, signals, set*id on every thread,
- * handles, scheduling and names, start-up from the earliest code. */
+ * handles, scheduling and names, start-up from the earliest code, and
+ * the opt-in reuse of ended threads. */
 #include "dropin.h"
 
 static const struct ct_scenario scenarios[] = {
@@ -32,7 +33,7 @@ int main(void)
 {
 	static Suite *(*const suites[])(void) = {
 		cancel_suite, signal_suite, setxid_suite, handle_suite,
-		sched_suite, startup_suite, NULL
+		sched_suite, startup_suite, reuse_suite, NULL
 	};
 	return ct_test_main(suites, extra, scenarios);
 }

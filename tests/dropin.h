@@ -10,6 +10,7 @@ Suite *setxid_suite(void);
 Suite *handle_suite(void);
 Suite *sched_suite(void);
 Suite *startup_suite(void);
+Suite *reuse_suite(void);
 
 /* Scenarios, each run in its own process by ct_rerun. */
 int ct_cancel_main_scenario(void);	/* t_cancel.c */

@@ -144,6 +144,7 @@ START_TEST(test_thousand_alive)
 	atomic_store(&many_release, 1);
 	for (intptr_t i = 0; i < MANY; i++)
 		ck_assert_ptr_eq(ct_join(th[i]), (void *)(i * 3 + 1));
+	ct_test_quiesce();
 	ck_assert_int_eq(ct_tasks_settle(1), 1);
 }
 END_TEST
@@ -188,19 +189,29 @@ START_TEST(test_detach)
 }
 END_TEST
 
+/* Says its tid, and ends. */
+static void *tid_thread(void *arg)
+{
+	atomic_store((atomic_int *)arg, ct_gettid());
+	return NULL;
+}
+
 /* Detaching a thread that has already exited frees it. */
 START_TEST(test_detach_exited)
 {
 	static const struct ret_case c = { RETURN, NULL };
 	for (int i = 0; i < 3; i++)
 		ct_join(ct_start(NULL, ret_thread, (void *)&c));
+	ct_test_quiesce();
 	int maps = ct_count_maps();
 	for (int i = 0; i < 50; i++) {
-		pthread_t th = ct_start(NULL, ret_thread, (void *)&c);
-		while (ct_count_tasks() > 1)	/* gone, not joined */
-			sched_yield();
+		atomic_int tid = 0;
+		pthread_t th = ct_start(NULL, tid_thread, &tid);
+		ct_wait_at_least(&tid, 1);
+		ck_assert(ct_wait_ended(atomic_load(&tid)));	/* not joined */
 		ck_assert_int_eq(pthread_detach(th), 0);
 	}
+	ct_test_quiesce();
 	ck_assert_int_le(ct_count_maps(), maps);
 }
 END_TEST

@@ -67,10 +67,7 @@ START_TEST(probe_ended)
 		struct target t = { .go = 1 };
 		pthread_t th = ct_start(NULL, target, &t);
 		ct_wait_at_least(&t.tid, 1);
-		char path[64];
-		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&t.tid));
-		while (access(path, F_OK) == 0)
-			sched_yield();
+		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
 		ck_assert_int_eq(pthread_kill(th, 0), 0);
 		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);	/* dropped */
 		ck_assert_ptr_eq(ct_join(th), (void *)3);

@@ -44,6 +44,21 @@ static inline void ct_cpu_relax(void)
 
 /* ---- system calls ---- */
 
+/* The raw system call: -errno on failure, and no errno, no TLS touched
+ * (a parked thread waits with it while its TLS is being renewed). */
+static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
+			      long f)
+{
+	register long x8 __asm__("x8") = n, x0 __asm__("x0") = a,
+		      x1 __asm__("x1") = b, x2 __asm__("x2") = c,
+		      x3 __asm__("x3") = d, x4 __asm__("x4") = e,
+		      x5 __asm__("x5") = f;
+	__asm__ volatile ("svc 0" : "+r"(x0)
+			  : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			  : "memory");
+	return x0;
+}
+
 /* The set*id system calls (32-bit ids under the plain names here). */
 #define CT_SYS_ID(name) SYS_##name
 

@@ -42,6 +42,24 @@ static inline void ct_cpu_relax(void)
 	__builtin_ia32_pause();
 }
 
+/* ---- system calls ---- */
+
+/* The raw system call: -errno on failure, and no errno, no TLS touched
+ * (a parked thread waits with it while its TLS is being renewed).  The
+ * sixth argument goes in %ebp, which may be the frame pointer: it is
+ * pushed first (its operand read before %esp moves), then loaded. */
+static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
+			      long f)
+{
+	long ret;
+	__asm__ volatile ("pushl %7\n\tpush %%ebp\n\tmov 4(%%esp), %%ebp\n\t"
+			  "int $0x80\n\tpop %%ebp\n\tadd $4, %%esp"
+			  : "=a"(ret)
+			  : "a"(n), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), "g"(f)
+			  : "memory");
+	return ret;
+}
+
 /* ---- signals ---- */
 
 #endif

@@ -43,6 +43,21 @@ static inline void ct_cpu_relax(void)
 
 /* ---- system calls ---- */
 
+/* The raw system call: -errno on failure, and no errno, no TLS touched
+ * (a parked thread waits with it while its TLS is being renewed). */
+static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
+			      long f)
+{
+	register long a7 __asm__("a7") = n, a0 __asm__("a0") = a,
+		      a1 __asm__("a1") = b, a2 __asm__("a2") = c,
+		      a3 __asm__("a3") = d, a4 __asm__("a4") = e,
+		      a5 __asm__("a5") = f;
+	__asm__ volatile ("ecall" : "+r"(a0)
+			  : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
+			  : "memory");
+	return a0;
+}
+
 /* The set*id system calls (32-bit ids under the plain names here). */
 #define CT_SYS_ID(name) SYS_##name
 

@@ -43,6 +43,21 @@ static inline void ct_cpu_relax(void)
 
 /* ---- system calls ---- */
 
+/* The raw system call: -errno on failure, and no errno, no TLS touched
+ * (a parked thread waits with it while its TLS is being renewed). */
+static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
+			      long f)
+{
+	register long r10 __asm__("r10") = d, r8 __asm__("r8") = e,
+		      r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile ("syscall" : "=a"(ret)
+			  : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			    "r"(r9)
+			  : "rcx", "r11", "memory");
+	return ret;
+}
+
 /* The set*id system calls that take 32-bit ids (i386 has older 16-bit
  * ones under the plain names). */
 #define CT_SYS_ID(name) SYS_##name

@@ -1,0 +1,351 @@
+/* Opt-in reuse of exited kernel threads (CLONETHREADS_REUSE=N, or
+ * clonethreads_set_reuse): every library that makes a kernel thread per
+ * pthread_create pays clone + exit + wake each time.  With reuse on, up
+ * to N threads that end are parked instead of exiting -- asleep on a
+ * futex in their descriptor -- and pthread_create hands its start routine
+ * to a parked one and wakes it, which starts it over from its first frame
+ * (create.c's start, through a jump buffer set there).
+ *
+ * A pthread that ends on a reusable thread:
+ *   1. is admitted to the pool if there is room (else it exits as usual),
+ *   2. tells its joiner it has ended (the `done' word: the kernel's clear
+ *      of the tid word, what join waits on otherwise, never comes),
+ *   3. puts back what the next pthread must not inherit: sigaltstack off,
+ *      name, scheduling and affinity to the values the process had when
+ *      reuse was enabled, every signal but set*id's blocked while parked
+ *      (a parked thread must not take the process's signals),
+ *   4. is available once it is both ready (3 done) and reaped (joined,
+ *      or detached); until then no creator touches it.
+ * A creator that takes it resets the descriptor, TCB and TLS as for a
+ * fresh thread (glibc.c), with the creator's signal mask; the woken thread
+ * drains thread-directed signals sent to its tid while it was parked
+ * (POSIX: a new thread has none pending) and installs the mask.
+ *
+ * Parked threads are bounded in number (N) and in idle time: one that
+ * nobody takes within CT_REUSE_IDLE_MS exits. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "clonethreads.h"
+#include "internal.h"
+
+#define CT_REUSE_IDLE_MS 2000
+
+/* The kernel's struct sched_attr, its first version (<linux/sched/types.h>
+ * cannot be included beside <sched.h>). */
+struct kattr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* kt.park: a thread's way through the pool. */
+enum { NONE, PARKING, PARKED, TAKEN, JOB, LEAVE, GONE };
+
+hidden ct_lock_t ct_reuse_lock;	/* the pool and every kt.park change */
+static unsigned max_parked;	/* 0: reuse off */
+static unsigned parked;		/* threads in PARKING or PARKED */
+static struct ct_thread *available;	/* ready and reaped, LIFO */
+static struct ct_thread *all;		/* every PARKING/PARKED thread */
+static _Atomic int offered;	/* bumped when one becomes available */
+static _Atomic int takers;	/* creators waiting for that */
+
+/* What a new thread would have inherited, as of enabling reuse. */
+static struct {
+	char name[16];
+	struct kattr attr;
+	cpu_set_t cpus;
+} pristine;
+
+bool ct_reuse_on(void)
+{
+	return atomic_load_explicit((_Atomic unsigned *)&max_parked,
+				    memory_order_relaxed) != 0;
+}
+
+static void unlink_all(struct ct_thread *t)
+{
+	struct ct_thread **p = &all;
+	while (*p != t)
+		p = &(*p)->kt.pool_all;
+	*p = t->kt.pool_all;
+}
+
+static void unlink_available(struct ct_thread *t)
+{
+	struct ct_thread **p = &available;
+	while (*p && *p != t)
+		p = &(*p)->kt.pool_next;
+	if (*p)
+		*p = t->kt.pool_next;
+}
+
+static void tell(struct ct_thread *t, int what)
+{
+	atomic_store(&t->kt.park, what);
+	ct_futex_wake(&t->kt.park, 1, false);
+}
+
+/* Under the lock: ready and reaped makes it available -- or, beyond a
+ * bound lowered meanwhile, makes it leave.  Creators waiting for it look
+ * again either way. */
+static void offer(struct ct_thread *t)
+{
+	if (!t->kt.ready || !t->kt.reaped)
+		return;
+	if (parked > max_parked) {
+		tell(t, LEAVE);
+	} else {
+		t->kt.pool_next = available;
+		available = t;
+	}
+	atomic_fetch_add(&offered, 1);
+	if (atomic_load(&takers))
+		ct_futex_wake(&offered, INT_MAX, false);
+}
+
+/* Step 3: what the next pthread must not inherit. */
+static void put_back(void)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+	sigaltstack(&off, NULL);
+	char name[16];
+	if (prctl(PR_GET_NAME, name) == 0 && strcmp(name, pristine.name))
+		prctl(PR_SET_NAME, pristine.name);
+	struct kattr attr;
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) == 0 &&
+	    (attr.policy != pristine.attr.policy || attr.nice != pristine.attr.nice ||
+	     attr.priority != pristine.attr.priority))
+		syscall(SYS_sched_setattr, 0, &pristine.attr, 0);
+	cpu_set_t cpus;
+	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
+	    !CPU_EQUAL(&cpus, &pristine.cpus))
+		sched_setaffinity(0, sizeof pristine.cpus, &pristine.cpus);
+	/* Parked, it takes no signal but set*id's: the process's signals go
+	 * to live threads, and a handler must not run in it while a creator
+	 * renews its TLS (the set*id handler touches none). */
+	sigset_t mask;
+	memset(&mask, 0xff, sizeof mask);
+	unsigned long *w = (unsigned long *)&mask;
+	const unsigned bits = CHAR_BIT * sizeof *w;
+	w[(CT_SIGSETXID - 1) / bits] &= ~(1UL << (CT_SIGSETXID - 1) % bits);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, _NSIG / 8);
+}
+
+/* The joiner of a reusable thread waits on `done' (join.c). */
+static void signal_done(struct ct_thread *t)
+{
+	if (atomic_exchange(&t->done, 1) == 2)
+		ct_futex_wake(&t->done, 1, false);
+}
+
+/* A thread that ends holding robust mutexes exits for real: the kernel
+ * marks them for the next owner (EOWNERDEAD) only then. */
+static bool holds_robust(struct ct_thread *t)
+{
+	struct robust_list_head *h = &t->kt.robust_head;
+	return t->kt.robust_registered &&
+	       (h->list.next != &h->list || h->list_op_pending);
+}
+
+void ct_reuse_park(struct ct_thread *t, bool detached)
+{
+	ct_lock(&ct_reuse_lock);
+	bool admit = parked < max_parked && !holds_robust(t);
+	if (admit) {
+		parked++;
+		t->kt.park = PARKING;
+		t->kt.ready = false;
+		t->kt.reaped = detached;
+		t->kt.pool_all = all;
+		all = t;
+	}
+	ct_unlock(&ct_reuse_lock);
+	if (detached && admit)
+		ct_handle_retire(t->region.slot);	/* the pthread is gone */
+	signal_done(t);
+	if (!admit)
+		return;		/* it exits as usual */
+	put_back();
+	struct timespec idle;
+	clock_gettime(CLOCK_MONOTONIC, &idle);
+	idle.tv_sec += CT_REUSE_IDLE_MS / 1000;
+	/* From here until it is told JOB, a creator may be renewing this
+	 * thread's TCB and TLS under it: nothing below touches them (the
+	 * futex and lock calls are raw system calls). */
+	ct_lock(&ct_reuse_lock);
+	t->kt.ready = true;
+	t->kt.park = PARKED;
+	offer(t);
+	ct_unlock(&ct_reuse_lock);
+	for (;;) {
+		int p = atomic_load(&t->kt.park);
+		if (p == JOB) {
+			t->kt.park = NONE;
+			ct_longjmp(t->kt.restart, 1);	/* create.c's start */
+		}
+		if (p == TAKEN) {	/* a creator is setting it up */
+			ct_futex_wait(&t->kt.park, TAKEN, CLOCK_MONOTONIC, NULL, false);
+			continue;
+		}
+		if (p != LEAVE &&
+		    ct_futex_wait(&t->kt.park, p, CLOCK_MONOTONIC, &idle,
+				  false) != ETIMEDOUT)
+			continue;
+		ct_lock(&ct_reuse_lock);
+		p = atomic_load(&t->kt.park);
+		if (p == TAKEN || p == JOB) {	/* taken just now */
+			ct_unlock(&ct_reuse_lock);
+			continue;
+		}
+		bool reaped = t->kt.reaped;
+		unlink_available(t);
+		unlink_all(t);
+		parked--;
+		t->kt.park = GONE;
+		ct_unlock(&ct_reuse_lock);
+		if (reaped)	/* nobody else gives its region back */
+			ct_region_put(t);
+		for (;;)
+			syscall(SYS_exit, 0);
+	}
+}
+
+bool ct_reuse_reap(struct ct_thread *t)
+{
+	ct_lock(&ct_reuse_lock);
+	int p = atomic_load(&t->kt.park);
+	bool parked_here = p == PARKING || p == PARKED;
+	if (parked_here) {
+		t->kt.reaped = true;
+		ct_handle_retire(t->region.slot);
+		offer(t);
+	}
+	ct_unlock(&ct_reuse_lock);
+	return parked_here;
+}
+
+static bool fits(struct ct_thread *t, size_t stack_size, size_t guard_size)
+{
+	return t->region.stack_size == stack_size &&
+	       t->region.guard_size == guard_size;
+}
+
+/* A reaped thread still putting things back will be available within a
+ * few system calls: worth waiting for rather than cloning a new one (a
+ * create right after a join finds the joined thread there). */
+struct ct_thread *ct_reuse_take(size_t stack_size, size_t guard_size)
+{
+	for (;;) {
+		struct ct_thread *t;
+		bool soon = false;
+		int seen = atomic_load(&offered);
+		ct_lock(&ct_reuse_lock);
+		for (t = available; t && !fits(t, stack_size, guard_size);
+		     t = t->kt.pool_next)
+			;
+		if (t) {
+			unlink_available(t);
+			unlink_all(t);
+			parked--;
+			t->kt.park = TAKEN;
+		} else {
+			for (struct ct_thread *p = all; p && !soon; p = p->kt.pool_all)
+				soon = p->kt.reaped && !p->kt.ready &&
+				       fits(p, stack_size, guard_size);
+		}
+		ct_unlock(&ct_reuse_lock);
+		if (t || !soon)
+			return t;
+		atomic_fetch_add(&takers, 1);
+		if (atomic_load(&offered) == seen)
+			ct_futex_wait(&offered, seen, CLOCK_MONOTONIC, NULL, false);
+		atomic_fetch_sub(&takers, 1);
+	}
+}
+
+void ct_reuse_wake(struct ct_thread *t)
+{
+	tell(t, JOB);
+}
+
+void ct_reuse_return(struct ct_thread *t)
+{
+	ct_lock(&ct_reuse_lock);
+	parked++;
+	t->kt.pool_all = all;
+	all = t;
+	t->kt.pool_next = available;
+	available = t;
+	tell(t, PARKED);
+	ct_unlock(&ct_reuse_lock);
+}
+
+/* In the woken thread: thread-directed signals sent to its tid while it
+ * was parked are not the new thread's. */
+void ct_reuse_drain(void)
+{
+	sigset_t pending;
+	struct timespec now = { 0, 0 };
+	while (syscall(SYS_rt_sigpending, &pending, _NSIG / 8) == 0 &&
+	       !sigisemptyset(&pending) &&
+	       syscall(SYS_rt_sigtimedwait, &pending, NULL, &now, _NSIG / 8) > 0)
+		;
+}
+
+/* fork()'s child has none of the parked threads: they end there.  (The
+ * fork holds the lock across.) */
+void ct_reuse_forget(void)
+{
+	for (struct ct_thread *t = all, *next; t; t = next) {
+		next = t->kt.pool_all;
+		atomic_store(ct_tid(t), 0);
+		t->kt.park = GONE;
+		if (t->kt.reaped)
+			ct_region_put(t);
+	}
+	all = available = NULL;
+	parked = 0;
+}
+
+/* CLONETHREADS_REUSE=N.  Read at start-up; again when main is entered,
+ * for a process whose first caller was too early to see the environment
+ * (a .preinit_array entry). */
+void ct_reuse_from_env(void)
+{
+	const char *v = getenv("CLONETHREADS_REUSE");
+	if (v && *v)
+		clonethreads_set_reuse(strtoul(v, NULL, 10));
+}
+
+int clonethreads_set_reuse(unsigned max)
+{
+	ct_self();	/* the library is initialised */
+	if (max && !ct_reuse_on()) {
+		prctl(PR_GET_NAME, pristine.name);
+		syscall(SYS_sched_getattr, 0, &pristine.attr,
+			sizeof pristine.attr, 0);
+		pristine.attr.size = sizeof pristine.attr;
+		pristine.attr.flags = 0;
+		sched_getaffinity(0, sizeof pristine.cpus, &pristine.cpus);
+	}
+	ct_lock(&ct_reuse_lock);
+	unsigned old = max_parked;
+	max_parked = max;
+	/* Available threads beyond the new bound leave (they count
+	 * themselves out); busy ones are turned away when they end. */
+	for (unsigned excess = parked > max ? parked - max : 0;
+	     excess && available; excess--) {
+		struct ct_thread *t = available;
+		available = t->kt.pool_next;
+		tell(t, LEAVE);
+	}
+	ct_unlock(&ct_reuse_lock);
+	return (int)old;
+}
