@@ -41,9 +41,25 @@ static void set_mask(const sigset_t *set, sigset_t *old)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, _NSIG / 8);
 }
 
-/* The thread from its mask to its end. */
-static _Noreturn __attribute__((noinline)) void run(struct ct_thread *t)
+/* The new thread, from its first instruction to its end: one frame, so
+ * that the stack it takes from the thread is no deeper than glibc's. */
+static int start(void *arg)
 {
+	struct ct_thread *first = arg;
+	if (unlikely(first->startup != CT_GO)) {
+		/* The creator applies scheduling attributes first. */
+		while (first->startup == CT_WAIT)
+			ct_futex_wait(&first->startup, CT_WAIT, CLOCK_MONOTONIC,
+				      NULL, false);
+		if (first->startup == CT_ABORT)
+			return 0;	/* exits; the creator reaps us */
+	}
+	/* A reusable thread starts over here when a creator takes it from
+	 * the pool (reuse.c), as the new pthread's thread.  No local lives
+	 * across either longjmp: each is read afresh from ct_self(). */
+	if (first->kt.reusable && ct_sigsetjmp(first->kt.restart, 0))
+		ct_reuse_drain();
+	struct ct_thread *t = ct_self();
 	if (t->have_sigmask)
 		set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
@@ -56,25 +72,7 @@ static _Noreturn __attribute__((noinline)) void run(struct ct_thread *t)
 		ct_unwind_outermost(&buf);
 		t->result = t->start(t->arg);
 	}
-	t = ct_self();	/* locals are not kept across the longjmp */
-	ct_thread_exit(t, t->result);
-}
-
-static int start(void *arg)
-{
-	struct ct_thread *t = arg;
-	if (unlikely(t->startup != CT_GO)) {
-		/* The creator applies scheduling attributes first. */
-		while (t->startup == CT_WAIT)
-			ct_futex_wait(&t->startup, CT_WAIT, CLOCK_MONOTONIC, NULL, false);
-		if (t->startup == CT_ABORT)
-			return 0;	/* exits; the creator reaps us */
-	}
-	/* A reusable thread starts over here when a creator takes it from
-	 * the pool (reuse.c): its stack is this frame's again. */
-	if (t->kt.reusable && ct_sigsetjmp(t->kt.restart, 0))
-		ct_reuse_drain();
-	run(ct_self());
+	ct_thread_exit(ct_self(), ct_self()->result);
 }
 
 static bool round_page(size_t v, size_t *out)

@@ -31,9 +31,12 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	/* 2. User code still runs here (thread_local destructors, then key
 	 *    destructors, in glibc's order), with the thread fully alive:
 	 *    it may use every pthread call. */
-	ct_glibc_thread_exit(t);
+	ct_glibc_thread_exit();
 	ct_key_run_destructors(t);
 	ct_cancel_thread_exit(t);
+	ct_glibc_thread_freeres(t);
+	if (!t->kt.reusable)
+		ct_glibc_drop_tcache();
 
 	/* 3. The last thread ends the process as if by exit(0), running
 	 *    atexit handlers and flushing stdio. */

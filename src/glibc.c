@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include "internal.h"
 
 hidden struct ct_glibc ct_glibc;
@@ -190,19 +191,16 @@ static void find_layout(void)
 	    (!CT_ARCH_TLS_ABOVE_TP && ct_glibc.tls_static_size < ct_glibc.pd_size))
 		fail("static TLS geometry");
 	size_t tls = align_up(ct_glibc.tls_static_size, ct_glibc.tls_static_align);
-	size_t desc = align_up(sizeof(struct ct_thread), 64);
 	if (CT_ARCH_TLS_ABOVE_TP) {
-		/* Low to high: ours, struct pthread (and on some CPUs the
-		 * TCB), the thread pointer, the static TLS. */
-		ct_glibc.desc_off = -(ptrdiff_t)desc;
-		ct_glibc.block_below = ct_glibc.tp_off + desc;
+		/* Low to high: struct pthread (and on some CPUs the TCB),
+		 * the thread pointer, the static TLS. */
+		ct_glibc.block_below = ct_glibc.tp_off;
 		ct_glibc.block_above = tls;
 	} else {
 		/* The static TLS, the thread pointer at struct pthread
-		 * (counted in the static TLS size), ours. */
-		ct_glibc.desc_off = align_up(ct_glibc.pd_size, 64);
+		 * (counted in the static TLS size). */
 		ct_glibc.block_below = tls - ct_glibc.pd_size;
-		ct_glibc.block_above = ct_glibc.desc_off + sizeof(struct ct_thread);
+		ct_glibc.block_above = ct_glibc.pd_size;
 	}
 }
 
@@ -234,6 +232,83 @@ static void libc_tls(void)
 		fail("libc's TLS block (errno) not found");
 	if (ct_glibc.libc_tls_size > CT_LIBC_TLS_MAX)
 		fail("libc's TLS block is larger than expected");
+}
+
+/* malloc's per-thread cache.  glibc empties an ending thread's cache
+ * back into the arenas (tcache_thread_shutdown); nothing exported does
+ * that, so the library finds malloc's `tcache' variable in libc's TLS
+ * block and does it: otherwise every ended thread's cache keeps its
+ * chunks.  The struct, glibc 2.26 on: a count per bin, then the bins,
+ * each a list of free chunks linked through their first word, which
+ * since 2.32 holds the next pointer mangled with its own address. */
+#define CT_TCACHE_BINS 64
+struct tcache {
+	uint16_t counts[CT_TCACHE_BINS];
+	struct tcache_entry { uintptr_t next, key; } *bins[CT_TCACHE_BINS];
+};
+static ptrdiff_t tcache_off = -1;	/* in libc's block; -1 unknown */
+/* Every bin full, none holding a chunk: while a block's cache is emptied
+ * its `tcache' points here, so free() passes each chunk on to its arena
+ * (with NULL there, free() would start a new cache and keep them).  Only
+ * free() runs meanwhile, which never writes here. */
+static struct tcache tcache_full;
+
+static struct tcache_entry *tcache_next(struct tcache_entry *e)
+{
+	return (struct tcache_entry *)(((uintptr_t)&e->next >> 12) ^ e->next);
+}
+
+/* Found on the calling thread: after it frees chunk a then chunk b of one
+ * size, its cache struct has b at the head of a bin and a after it.  A
+ * word of the block is read as a struct only through process_vm_readv,
+ * which fails rather than faults on what is not a pointer.  With another
+ * malloc, or the cache tuned off, nothing matches: no cache to empty. */
+static void find_tcache(void)
+{
+	char *block = (char *)ct_get_tp() - ct_glibc.libc_tls_off;
+	memset(tcache_full.counts, 0xff, sizeof tcache_full.counts);
+	void *a = malloc(1000), *b = malloc(1000);
+	/* Compared as numbers: they are free chunks from here on. */
+	uintptr_t first = (uintptr_t)a, second = (uintptr_t)b;
+	free(a);
+	free(b);
+	for (size_t off = 0; off + sizeof(void *) <= ct_glibc.libc_tls_size;
+	     off += sizeof(void *)) {
+		struct tcache tc;
+		struct iovec mine = { &tc, sizeof tc };
+		struct iovec theirs = { FIELD(block, off, void *), sizeof tc };
+		if (!theirs.iov_base || process_vm_readv(getpid(), &mine, 1,
+							 &theirs, 1, 0) != sizeof tc)
+			continue;
+		for (int i = 0; i < CT_TCACHE_BINS; i++)
+			if ((uintptr_t)tc.bins[i] == second && tc.counts[i] >= 2 &&
+			    (uintptr_t)tcache_next(tc.bins[i]) == first)
+				tcache_off = off;
+	}
+}
+
+/* Empty the cache of the libc block `block' into the arenas, as glibc
+ * does when its threads end.  The block's next owner starts a new one. */
+static void drop_tcache(char *block)
+{
+	if (tcache_off < 0)
+		return;
+	struct tcache *tc = FIELD(block, tcache_off, struct tcache *);
+	if (!tc)
+		return;
+	FIELD(block, tcache_off, struct tcache *) = &tcache_full;
+	for (int i = 0; i < CT_TCACHE_BINS; i++) {
+		struct tcache_entry *e = tc->bins[i], *next;
+		for (; e; e = next) {
+			next = tcache_next(e);
+			/* Not marked as cached: free() from another thread
+			 * would otherwise search its own cache for it. */
+			e->key = 0;
+			free(e);
+		}
+	}
+	free(tc);
+	FIELD(block, tcache_off, struct tcache *) = NULL;
 }
 
 /* cleanup_jmp_buf and cleanup, glibc's two chains of cleanup buffers,
@@ -299,6 +374,7 @@ void ct_glibc_init(void)
 	ct_glibc.rseq_size = __rseq_size;
 	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
 	libc_tls();
+	find_tcache();
 	cancel_fields();
 	/* Each thread's resolver state is its struct pthread's `res' (glibc
 	 * points __resp there in its threads; main uses the global _res).
@@ -365,6 +441,7 @@ static bool take_spare(char *block)
 void ct_glibc_retire_tcb(struct ct_thread *t)
 {
 	char *tp = (char *)ct_pd_to_tp(t->pd);
+	drop_tcache(tp - ct_glibc.libc_tls_off);
 	put_spare(tp - ct_glibc.libc_tls_off);
 	dl_deallocate_tls(tp, false);	/* DTV and dynamic TLS blocks */
 }
@@ -466,9 +543,13 @@ void ct_glibc_thread_start(struct ct_thread *t)
 	__resp = CT_PD_FIELD(t->pd, ct_glibc.off_res, struct __res_state);
 }
 
-void ct_glibc_thread_exit(struct ct_thread *t)
+void ct_glibc_thread_exit(void)
 {
 	call_tls_dtors();	/* C++ thread_local destructors */
+}
+
+void ct_glibc_thread_freeres(struct ct_thread *t)
+{
 	struct __res_state *res = CT_PD_FIELD(t->pd, ct_glibc.off_res,
 					      struct __res_state);
 	if (res->nscount)
@@ -476,6 +557,11 @@ void ct_glibc_thread_exit(struct ct_thread *t)
 	/* A pending dlerror() message would show in the next thread. */
 	while (dlerror())
 		;
+}
+
+void ct_glibc_drop_tcache(void)
+{
+	drop_tcache((char *)ct_get_tp() - ct_glibc.libc_tls_off);
 }
 
 void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg)

@@ -144,9 +144,9 @@ struct ct_kthread {
 };
 
 struct ct_thread {
-	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
-	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
-	 * the region holds no guard and no stack, only TLS, TCB, descriptor. */
+	/* The region (CT_OURS only): one mapping, low to high: guard, stack
+	 * (the static TLS and glibc's TCB at its top), this descriptor.  With
+	 * a user-supplied stack the region holds only TLS, TCB, descriptor. */
 	struct ct_region region;
 	struct ct_kthread kt;
 
@@ -201,10 +201,9 @@ struct ct_glibc {
 	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
 	size_t off_res;		/* the thread's resolver state */
 	size_t tp_off;		/* the thread pointer: pd + tp_off */
-	ptrdiff_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
-	/* A thread block: its static TLS, TCB, struct pthread and our
-	 * descriptor span [tp - block_below, tp + block_above); tp is
-	 * aligned to tls_static_align. */
+	/* A thread block: its static TLS, TCB and struct pthread span
+	 * [tp - block_below, tp + block_above); tp is aligned to
+	 * tls_static_align. */
 	size_t block_below, block_above;
 	size_t tls_static_size, tls_static_align;	/* incl. the TCB */
 	ptrdiff_t libc_tls_off;	/* libc's static TLS block: tp - off */
@@ -226,9 +225,15 @@ hidden int ct_glibc_setup_tcb(struct ct_thread *t, bool live);
 hidden void ct_glibc_set_stack(struct ct_thread *t);
 /* Before a region that ran a thread is unmapped: keep libc's block. */
 hidden void ct_glibc_retire_tcb(struct ct_thread *t);
-/* In the new thread, before its start routine / at its exit. */
+/* In the new thread, before its start routine. */
 hidden void ct_glibc_thread_start(struct ct_thread *t);
-hidden void ct_glibc_thread_exit(struct ct_thread *t);
+/* At its exit: C++ thread_local destructors, before the key destructors;
+ * then, after them, glibc's per-thread state released as glibc releases
+ * it; last (the others free memory into it) malloc's thread cache, which
+ * a thread kept for reuse keeps warm until it leaves the pool. */
+hidden void ct_glibc_thread_exit(void);
+hidden void ct_glibc_thread_freeres(struct ct_thread *t);
+hidden void ct_glibc_drop_tcache(void);
 /* Ask glibc to call fn(arg) when a glibc-created thread exits. */
 hidden void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg);
 /* The top of the calling thread's stack, as glibc records it (unwind.c

@@ -1,24 +1,25 @@
 /* One mapping per thread, and the cache of them.
  *
- *   low                                                 high
- *   | guard | stack ...........| thread block          |
+ *   low                                                          high
+ *   | guard | stack ...........| thread block      | descriptor |
  *           ^stack             ^stack top   ^tp
- *           <------------- stack size ------------------>
+ *           <------------- stack size ------------>
  *
- * The thread block is the static TLS, glibc's TCB and struct pthread, and
- * our descriptor, around the thread pointer (see ct_glibc.block_below):
+ * The thread block is the static TLS and glibc's TCB and struct pthread,
+ * around the thread pointer (see ct_glibc.block_below):
  *   TLS variant II (static TLS below the thread pointer):
- *     | static TLS | struct pthread = TCB | ours |
+ *     | static TLS | struct pthread = TCB |
  *                  ^tp = pd
  *   TLS variant I (static TLS above it):
- *     | ours | struct pthread (+ TCB) | static TLS |
- *            ^pd                      ^tp
+ *     | struct pthread (+ TCB) | static TLS |
+ *     ^pd                      ^tp
  *
  * As in glibc, the stack size asked for covers the thread block at its
- * top, and the mapping is exactly guard + stack size: the guard sits right
- * below the reported stack, and the first stack frames share a page with
- * the TLS.  With a user-supplied stack the region holds only the thread
- * block.
+ * top, the guard sits right below the reported stack, and the first stack
+ * frames share a page with the TLS: a thread gets exactly the usable
+ * stack glibc would give it.  Our descriptor has pages of its own above
+ * the stack size.  With a user-supplied stack the region holds only the
+ * thread block and the descriptor.
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
@@ -65,22 +66,28 @@ static void lay_out_pthread(struct ct_thread *t)
 	t->stack_avail = t->region.stack_size;
 }
 
+/* The descriptor's pages, at the top of the region. */
+static size_t desc_bytes(void)
+{
+	size_t page = ct_glibc.page_size;
+	return (sizeof(struct ct_thread) + page - 1) & ~(page - 1);
+}
+
 static struct ct_thread *lay_out(struct ct_region r)
 {
-	uintptr_t top = (uintptr_t)r.map + r.map_size;
+	uintptr_t top = (uintptr_t)r.map + r.map_size - desc_bytes();
 	uintptr_t tp = (top - ct_glibc.block_above) &
 		       ~(ct_glibc.tls_static_align - 1);
-	char *pd = ct_tp_to_pd(tp);
-	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
+	struct ct_thread *t = (struct ct_thread *)top;
 
 	memset(t, 0, sizeof *t);
 	t->region = r;
-	t->pd = pd;
+	t->pd = ct_tp_to_pd(tp);
 	lay_out_pthread(t);
 	return t;
 }
 
-/* What the top of a region holds: the thread block, aligned. */
+/* What the top of a stack holds: the thread block, aligned. */
 static size_t top_bytes(void)
 {
 	return ct_glibc.block_below + ct_glibc.block_above +
@@ -95,10 +102,11 @@ static int map_region(struct ct_region *r, size_t stack_size,
 {
 	size_t page = ct_glibc.page_size, size;
 	if (!stack_size)	/* user stack: TLS, TCB and descriptor only */
-		size = (top_bytes() + page - 1) & ~(page - 1);
+		size = ((top_bytes() + page - 1) & ~(page - 1)) + desc_bytes();
 	else if (stack_size < top_bytes() + CT_MIN_REST_STACK)
 		return EINVAL;
-	else if (__builtin_add_overflow(stack_size, guard_size, &size))
+	else if (__builtin_add_overflow(stack_size, guard_size, &size) ||
+		 __builtin_add_overflow(size, desc_bytes(), &size))
 		return EINVAL;
 	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

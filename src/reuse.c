@@ -210,6 +210,8 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 		parked--;
 		t->kt.park = GONE;
 		ct_unlock(&ct_reuse_lock);
+		/* Its TLS is its own again: nobody takes it now. */
+		ct_glibc_drop_tcache();
 		if (reaped)	/* nobody else gives its region back */
 			ct_region_put(t);
 		for (;;)

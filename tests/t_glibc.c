@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -265,6 +266,47 @@ START_TEST(test_malloc_one_arena)
 		NULL
 	};
 	ck_assert_int_eq(ct_rerun("malloc", env), 0);
+}
+END_TEST
+
+/* glibc empties an ending thread's malloc cache (tcache) back into the
+ * arenas; a thread library that did not would keep every ended thread's
+ * cached chunks.  A thread fills every cache bin up to ~1 KB (7 chunks
+ * each, some 200 KB in all); after ten such threads the heap in use is
+ * back where it was, but for what the library keeps per thread. */
+enum { CACHE_BINS = 60, CACHE_FILL = 7 };
+
+static void *fill_cache(void *arg)
+{
+	(void)arg;
+	void *p[CACHE_FILL];
+	for (int bin = 0; bin < CACHE_BINS; bin++) {
+		for (int k = 0; k < CACHE_FILL; k++)
+			p[k] = malloc(24 + 16 * (size_t)bin);
+		for (int k = 0; k < CACHE_FILL; k++)
+			free(p[k]);
+	}
+	return NULL;
+}
+
+static size_t heap_in_use(void)
+{
+	/* Parked threads (the *_reuse runs) keep their caches warm until
+	 * they leave the pool. */
+	if (ct_test_reuse())
+		ct_test_quiesce();
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+START_TEST(test_malloc_cache_emptied)
+{
+	size_t before = heap_in_use();
+	for (int i = 0; i < 10; i++)
+		ct_join(ct_start(NULL, fill_cache, NULL));
+	size_t after = heap_in_use();
+	ck_assert_msg(after <= before + 16 * 1024,
+		      "heap in use grew by %zu bytes", after - before);
 }
 END_TEST
 
@@ -744,6 +786,7 @@ Suite *glibc_suite(void)
 	tcase_add_test(tc, test_concurrent_putc);
 	tcase_add_test(tc, test_malloc_stress);
 	tcase_add_test(tc, test_malloc_one_arena);
+	tcase_add_test(tc, test_malloc_cache_emptied);
 	tcase_add_test(tc, test_getaddrinfo_thread);
 	tcase_add_test(tc, test_locale_thread);
 	tcase_add_test(tc, test_sched_getcpu);
