@@ -1,0 +1,55 @@
+/* A program to look at in gdb: three named worker threads parked in their
+ * start routine when the program reaches all_ready(), where gdb stops it.
+ * The names are set with prctl(PR_SET_NAME) from inside each thread, which
+ * any thread library allows. */
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "which.h"
+
+enum { WORKERS = 3 };
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int named, release;
+
+/* Not inlined: gdb's breakpoint.  The workers are all named and waiting. */
+__attribute__((noinline)) void all_ready(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *worker(void *arg)
+{
+	char name[16];
+	snprintf(name, sizeof name, "ct-worker-%ld", (long)arg);
+	prctl(PR_SET_NAME, name);
+	pthread_mutex_lock(&lock);
+	named++;
+	pthread_cond_broadcast(&cond);
+	while (!release)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t[WORKERS];
+	which_print();
+	for (long i = 0; i < WORKERS; i++)
+		pthread_create(&t[i], NULL, worker, (void *)i);
+	pthread_mutex_lock(&lock);
+	while (named < WORKERS)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	all_ready();
+	pthread_mutex_lock(&lock);
+	release = 1;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < WORKERS; i++)
+		pthread_join(t[i], NULL);
+	puts("done");
+	return 0;
+}
