@@ -30,17 +30,18 @@ fail() {
 # A test running the same program several ways sets TAG to keep the files
 # of each apart.
 TAG=
+# (The helpers' variables start with _: the tests' own are global too.)
 run() {
-	m=$1 mode=$TAG$1
+	_m=$1 _f=$W/$TAG$1
 	shift
-	if [ "$m" = preload ]; then
+	if [ "$_m" = preload ]; then
 		LD_PRELOAD="$CT_LIB" timeout -k 10 "$RUN_TIMEOUT" "$@"
 	else
 		timeout -k 10 "$RUN_TIMEOUT" "$@"
-	fi >"$W/$mode.out" 2>"$W/$mode.err"
-	echo $? >"$W/$mode.rc"
-	echo "$mode: exit status $(cat "$W/$mode.rc")," \
-		"$(grep -m1 '^threads: ' "$W/$mode.out" || echo 'threads: see below')"
+	fi >"$_f.out" 2>"$_f.err"
+	echo $? >"$_f.rc"
+	echo "$TAG$_m: exit status $(cat "$_f.rc")," \
+		"$(grep -m1 '^threads: ' "$_f.out" || echo 'threads: see below')"
 }
 
 # traced MODE CMD...: as run, for programs that do not say who made their
@@ -50,47 +51,53 @@ run() {
 # NPTL flag set.
 CT_FLAGS='CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID'
 traced() {
-	m=$1
+	_t=$1
 	shift
-	run "$m" strace -f -qq --seccomp-bpf -e trace=clone,clone3 \
-		-o "$W/$TAG$m.strace" "$@"
-	who=$(threads_from_strace "$W/$TAG$m.strace")
-	echo "threads: $who" >>"$W/$TAG$m.out"
-	echo "  threads: $who (from its clone system calls)"
+	run "$_t" strace -f -qq --seccomp-bpf -e trace=clone,clone3 \
+		-o "$W/$TAG$_t.strace" "$@"
+	_who=$(threads_from_strace "$W/$TAG$_t.strace")
+	echo "threads: $_who" >>"$W/$TAG$_t.out"
+	echo "  threads: $_who (from its clone system calls)"
 }
 
 threads_from_strace() {
-	ours=$(grep -c "clone(.*flags=$CT_FLAGS," "$1")
-	glibcs=$(grep -c 'clone3(.*CLONE_THREAD' "$1")
-	if [ "$ours" -gt 0 ] && [ "$glibcs" -eq 0 ]; then
+	_ours=$(grep -c "clone(.*flags=$CT_FLAGS," "$1")
+	_glibcs=$(grep -c 'clone3(.*CLONE_THREAD' "$1")
+	if [ "$_ours" -gt 0 ] && [ "$_glibcs" -eq 0 ]; then
 		echo clonethreads
-	elif [ "$glibcs" -gt 0 ] && [ "$ours" -eq 0 ]; then
+	elif [ "$_glibcs" -gt 0 ] && [ "$_ours" -eq 0 ]; then
 		echo glibc
-	elif [ "$glibcs" -eq 0 ]; then
+	elif [ "$_glibcs" -eq 0 ]; then
 		echo none
 	else
-		echo "mixed ($ours clone, $glibcs clone3)"
+		echo "mixed ($_ours clone, $_glibcs clone3)"
 	fi
+}
+
+# succeeded MODE: the run reported the library it should and exited 0.
+succeeded() {
+	_f=$W/$TAG$1
+	_want=clonethreads
+	[ "$1" = glibc ] && _want=glibc
+	grep -qx "threads: $_want" "$_f.out" ||
+		fail "$TAG$1: threads not made by $_want"
+	[ "$(cat "$_f.rc")" = 0 ] ||
+		{ fail "$TAG$1: exit status $(cat "$_f.rc")"; tail -20 "$_f.err"; }
 }
 
 # agree MODE...: every mode reported the library it should, exited 0, and
 # printed the same output as the first one (the threads line aside).
 agree() {
-	first=
-	for m; do
-		mode=$TAG$m
-		want=clonethreads
-		[ "$m" = glibc ] && want=glibc
-		grep -qx "threads: $want" "$W/$mode.out" ||
-			fail "$mode: threads not made by $want"
-		[ "$(cat "$W/$mode.rc")" = 0 ] ||
-			{ fail "$mode: exit status $(cat "$W/$mode.rc")"; tail -20 "$W/$mode.err"; }
-		grep -v '^threads: ' "$W/$mode.out" >"$W/$mode.cmp"
-		if [ -z "$first" ]; then
-			first=$mode
-		elif ! cmp -s "$W/$first.cmp" "$W/$mode.cmp"; then
-			fail "$mode output differs from $first"
-			diff "$W/$first.cmp" "$W/$mode.cmp" | head -20
+	_first=
+	for _a; do
+		succeeded "$_a"
+		_f=$W/$TAG$_a
+		grep -v '^threads: ' "$_f.out" >"$_f.cmp"
+		if [ -z "$_first" ]; then
+			_first=$_f
+		elif ! cmp -s "$_first.cmp" "$_f.cmp"; then
+			fail "$TAG$_a: output differs from ${_first##*/}"
+			diff "$_first.cmp" "$_f.cmp" | head -20
 		fi
 	done
 }
@@ -99,11 +106,11 @@ agree() {
 # against glibc (NAME_glibc) and linked with the library (NAME_direct), run
 # the three ways; the runs must agree.
 own_program() {
-	name=$1
+	_name=$1
 	shift
-	run glibc "$PROG/${name}_glibc" "$@"
-	run preload "$PROG/${name}_glibc" "$@"
-	run direct "$PROG/${name}_direct" "$@"
+	run glibc "$PROG/${_name}_glibc" "$@"
+	run preload "$PROG/${_name}_glibc" "$@"
+	run direct "$PROG/${_name}_direct" "$@"
 	agree glibc preload direct
 }
 
