@@ -64,6 +64,19 @@ static long query_long(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* "label: value" for each row of a one-column statement. */
+static void print_rows(sqlite3 *db, const char *label, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fail(db, sql);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s: %s\n", label, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 /* Rows come in pairs (+v, -v) inside one transaction, so any snapshot a
  * reader sees sums to zero. */
 static void insert_pairs(sqlite3 *db, int who, int rows)
@@ -139,18 +152,14 @@ int main(int argc, char **argv)
 	if (argc < 2 || !sqlite3_threadsafe())
 		return 2;
 	if (argc > 2 && !strcmp(argv[2], "--small"))
-		rows_each = 150;
+		rows_each = 50;
 	path = argv[1];
 	unlink(path);
 	sqlite3 *db;
 	if (sqlite3_open(path, &db))
 		return 2;
 	which_print();
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		printf("journal mode: %s\n", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	print_rows(db, "journal mode", "PRAGMA journal_mode=WAL");
 	exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, who INTEGER, v INTEGER)");
 	sqlite3_close(db);
 
@@ -170,10 +179,7 @@ int main(int argc, char **argv)
 	printf("writers: %ld\n", query_long(db, "SELECT count(DISTINCT who) FROM t"));
 	printf("sum of positive values: %ld\n",
 	       query_long(db, "SELECT sum(v) FROM t WHERE v > 0"));
-	sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("integrity_check: %s\n", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	print_rows(db, "integrity_check", "PRAGMA integrity_check");
 	exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 	printf("failures: %d\n", atomic_load(&failures));

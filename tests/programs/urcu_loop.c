@@ -7,6 +7,7 @@
  * every registered thread on a list (and, for the signal flavour, signals
  * each of them with pthread_kill at every grace period). */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,6 +81,8 @@ static void *writer(void *arg)
 			fl->update_synchronize_rcu();
 			retire(old);
 		}
+		/* Let the readers run: under valgrind threads take turns. */
+		sched_yield();
 	}
 	return NULL;
 }

@@ -142,24 +142,13 @@ static int report(const char *name, int r, struct attempt a)
 
 /* ---- RLIMIT_AS ---- */
 
-static long vm_size_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = 0;
-	while (f && fgets(line, sizeof line, f))
-		sscanf(line, "VmSize: %ld", &v);
-	fclose(f);
-	return v;
-}
-
 static int as_round(int r)
 {
 	struct rlimit old, low;
 	getrlimit(RLIMIT_AS, &old);
 	low = old;
 	/* Room for a few default (8 MiB) stacks, not for MAX_THREADS. */
-	low.rlim_cur = (vm_size_kb() + 48 * 1024) * 1024;
+	low.rlim_cur = (status_field("/proc/self/status", "VmSize") + 48 * 1024) * 1024;
 	setrlimit(RLIMIT_AS, &low);
 	struct attempt a = create_until_failure(NULL, MAX_THREADS, 8);
 	setrlimit(RLIMIT_AS, &old);
@@ -175,18 +164,10 @@ static long tasks_of(uid_t uid)
 	struct dirent *e;
 	long n = 0;
 	while (d && (e = readdir(d))) {
-		char path[300], line[256];
+		char path[300];
 		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-		FILE *f = fopen(path, "r");
-		long u = -1, threads = 0;
-		while (f && fgets(line, sizeof line, f)) {
-			sscanf(line, "Uid: %ld", &u);
-			sscanf(line, "Threads: %ld", &threads);
-		}
-		if (f)
-			fclose(f);
-		if (u == (long)uid)
-			n += threads;
+		if (status_field(path, "Uid") == (long)uid)
+			n += status_field(path, "Threads");
 	}
 	if (d)
 		closedir(d);

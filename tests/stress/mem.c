@@ -6,9 +6,9 @@
 #include <string.h>
 #include "mem.h"
 
-static long status_field(const char *name)
+long status_field(const char *file, const char *name)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(file, "r");
 	char line[256];
 	long v = -1;
 	size_t n = strlen(name);
@@ -22,8 +22,8 @@ static long status_field(const char *name)
 
 struct mem mem_now(void)
 {
-	struct mem m = { .rss_kb = status_field("VmRSS"),
-			 .threads = status_field("Threads") };
+	struct mem m = { .rss_kb = status_field("/proc/self/status", "VmRSS"),
+			 .threads = status_field("/proc/self/status", "Threads") };
 	FILE *f = fopen("/proc/self/maps", "r");
 	int c;
 	while (f && (c = getc(f)) != EOF)
@@ -46,7 +46,7 @@ struct mem mem_now(void)
 
 void mem_wait_threads(long n)
 {
-	while (status_field("Threads") > n)
+	while (status_field("/proc/self/status", "Threads") > n)
 		sched_yield();
 }
 

@@ -13,6 +13,8 @@ struct mem {
 };
 
 struct mem mem_now(void);
+/* The first number of field `name' in a /proc/.../status file, or -1. */
+long status_field(const char *file, const char *name);
 /* Until /proc/self/status counts `n' threads (detached ones finishing). */
 void mem_wait_threads(long n);
 /* "label rss_kb=.. maps=.. heap_kb=.. heap_used_kb=.. arenas=.." on stdout. */
