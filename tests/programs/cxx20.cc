@@ -1,6 +1,8 @@
 // C++20 threads as an ordinary program uses them: std::thread, std::async,
 // std::jthread with stop_token, condition_variable(_any), shared_mutex,
-// thread_local destructors, exceptions thrown inside threads.  Every line
+// thread_local destructors, exceptions thrown inside threads, a thread
+// cancelled in a cancellation point and one leaving by pthread_exit from
+// deep inside (both unwind: destructors run).  Every line
 // it prints is deterministic, so the glibc run and the library run must
 // print the same text; each part also checks its own invariant and the
 // exit status says whether all held.
@@ -10,12 +12,14 @@
 #include <future>
 #include <mutex>
 #include <numeric>
+#include <pthread.h>
 #include <queue>
 #include <shared_mutex>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 #include "which.h"
 
@@ -225,6 +229,71 @@ static void thread_local_destructors()
 	check(tls_destroyed == 4 * n, "thread_local destructors ran at thread exit");
 }
 
+static std::atomic<int> unwound, rethrown;
+struct Unwinds {
+	~Unwinds() { unwound++; }
+};
+
+static std::mutex parked_lock;
+static std::condition_variable parked_cv;
+static bool parked;
+static void *cancel_me(void *)
+{
+	note_library();
+	Unwinds outer;
+	try {
+		Unwinds inner;
+		{
+			std::lock_guard lk(parked_lock);
+			parked = true;
+		}
+		parked_cv.notify_all();
+		for (;;)
+			pause();	// a cancellation point
+	} catch (...) {
+		// Cancellation unwinds as a foreign exception: it may be
+		// caught, but must be rethrown.
+		rethrown++;
+		throw;
+	}
+	return nullptr;
+}
+
+static void exit_from(int depth)
+{
+	Unwinds here;
+	if (depth == 0)
+		pthread_exit((void *)42);
+	exit_from(depth - 1);
+}
+
+static void *exits_deep(void *)
+{
+	note_library();
+	exit_from(5);
+	return nullptr;
+}
+
+static void cancel_and_exit()
+{
+	pthread_t t;
+	void *res;
+	pthread_create(&t, nullptr, cancel_me, nullptr);
+	{
+		std::unique_lock lk(parked_lock);
+		parked_cv.wait(lk, [] { return parked; });
+	}
+	pthread_cancel(t);
+	pthread_join(t, &res);
+	check(res == PTHREAD_CANCELED && unwound == 2 && rethrown == 1,
+	      "pthread_cancel unwinds a C++ thread (destructors, catch-rethrow)");
+	unwound = 0;
+	pthread_create(&t, nullptr, exits_deep, nullptr);
+	pthread_join(t, &res);
+	check(res == (void *)42 && unwound == 6,
+	      "pthread_exit from six frames down runs their destructors");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && std::string(argv[1]) == "--small")
@@ -236,6 +305,7 @@ int main(int argc, char **argv)
 	producer_consumer();
 	shared_mutex_invariant();
 	thread_local_destructors();
+	cancel_and_exit();
 	check(mixed_threads == 0, "every thread made by the same library");
 	return failures ? 1 : 0;
 }

@@ -1,4 +1,5 @@
-# Sourced by every tests/programs/*.test and tests/stress/*.test script.
+# Sourced by every script of tests/programs and tests/stress; the automake
+# test driver runs them from the top of the build tree.
 # A program runs once per mode and the runs must agree:
 #   glibc    the program as built against glibc, nothing preloaded;
 #   preload  the same binary with LD_PRELOAD of the built library;
@@ -8,14 +9,19 @@
 # clone system calls it made), and that name must match the mode, so a
 # preload that silently did not take effect cannot pass for a result.
 set -u
-: "${CT_LIB:?CT_LIB unset}" "${srcdir:?srcdir unset}" "${CT_BUILDDIR:?CT_BUILDDIR unset}"
+: "${CT_LIB:?CT_LIB unset}" "${srcdir:?srcdir unset}"
+# The whole script runs under a time limit (SUITE_TIMEOUT seconds).
+if [ -z "${CT_TIMED:-}" ]; then
+	CT_TIMED=1 exec timeout -k 30 "${SUITE_TIMEOUT:-900}" /bin/sh "$0" "$@"
+fi
+CT_BUILDDIR=$(pwd)
 CT_SRCDIR=$(cd "$srcdir" && pwd)
 PROG="$CT_BUILDDIR/tests/programs"
 STRESS="$CT_BUILDDIR/tests/stress"
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 
 # Work directory of this test, kept after a failure for a look.
-W="$CT_BUILDDIR/tests/$(basename "$(dirname "$0")")/$(basename "$0" .test).d"
+W="$CT_BUILDDIR/tests/$(basename "$(dirname "$0")")/$(basename "$0" .sh).d"
 rm -rf "$W" && mkdir -p "$W" || exit 99
 failed=0
 
@@ -114,8 +120,14 @@ own_program() {
 	agree glibc preload direct
 }
 
-# The test's verdict: the exit status the automake driver reads.
+# The verdict: Check's summary line (what .ci/run counts; the script is
+# one check) and the exit status the automake driver reads.
 finish() {
-	[ "$failed" = 0 ] && rm -rf "$W"
+	if [ "$failed" = 0 ]; then
+		rm -rf "$W"
+		echo "100%: Checks: 1, Failures: 0, Errors: 0"
+	else
+		echo "0%: Checks: 1, Failures: 1, Errors: 0"
+	fi
 	exit "$failed"
 }

@@ -1,0 +1,5 @@
+#!/bin/sh
+# set*id from main reaches every thread (setid.c).
+. "$srcdir/tests/programs/harness.sh"
+own_program setid
+finish
