@@ -28,7 +28,7 @@ gdb_run() {
 	fi
 	grep -q 'exited normally' "$out" || fail "$mode: did not exit normally"
 	# gdb's own lines differ between runs; the agreement is on the rest.
-	grep -E '^(threads|done)' "$out" >"$W/$mode.cmp.src"
+	grep -E '^(threads|worker|done)' "$out" >"$W/$mode.cmp.src"
 	mv "$W/$mode.cmp.src" "$out"
 }
 gdb_run glibc "$PROG/gdb_names_glibc"

@@ -1,7 +1,8 @@
 /* A program to look at in gdb: three named worker threads parked in their
  * start routine when the program reaches all_ready(), where gdb stops it.
- * The names are set with prctl(PR_SET_NAME) from inside each thread, which
- * any thread library allows. */
+ * Worker 0 names itself with prctl(PR_SET_NAME), worker 1 with
+ * pthread_setname_np(pthread_self()), and main names worker 2 through its
+ * handle with pthread_setname_np and reads the name back. */
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -23,7 +24,10 @@ static void *worker(void *arg)
 {
 	char name[16];
 	snprintf(name, sizeof name, "ct-worker-%ld", (long)arg);
-	prctl(PR_SET_NAME, name);
+	if ((long)arg == 0)
+		prctl(PR_SET_NAME, name);
+	else if ((long)arg == 1)
+		pthread_setname_np(pthread_self(), name);
 	pthread_mutex_lock(&lock);
 	named++;
 	pthread_cond_broadcast(&cond);
@@ -43,6 +47,10 @@ int main(void)
 	while (named < WORKERS)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
+	char name[16] = "";
+	pthread_setname_np(t[2], "ct-worker-2");
+	pthread_getname_np(t[2], name, sizeof name);
+	printf("worker 2 is called %s\n", name);
 	all_ready();
 	pthread_mutex_lock(&lock);
 	release = 1;
