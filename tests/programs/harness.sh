@@ -36,7 +36,8 @@ fail() {
 # A test running the same program several ways sets TAG to keep the files
 # of each apart.
 TAG=
-# (The helpers' variables start with _: the tests' own are global too.)
+# (Variables of these functions start with _: the scripts' own are global
+# too.)
 run() {
 	_m=$1 _f=$W/$TAG$1
 	shift
