@@ -40,6 +40,12 @@ hidden struct ct_glibc ct_glibc;
 /* ld.so (GLIBC_PRIVATE), as glibc's allocate_stack calls them. */
 static void *(*dl_allocate_tls)(void *tcb);
 static void (*dl_deallocate_tls)(void *tcb, bool free_tcb);
+static void *(*dl_allocate_tls_init)(void *tcb, bool init_tls);
+/* A DTV entry; the TCB points at entry 1, entry -1 counts the slots. */
+union dtv {
+	size_t counter;
+	struct { void *val, *to_free; } pointer;
+};
 /* libc (GLIBC_PRIVATE unless noted). */
 static void (*io_enable_locks)(void);
 static void (*ctype_init)(void);
@@ -356,6 +362,7 @@ void ct_glibc_init(void)
 		fail("no libc.so.6 (fully static programs are not supported)");
 	dl_allocate_tls = need_global("_dl_allocate_tls");
 	dl_deallocate_tls = need_global("_dl_deallocate_tls");
+	dl_allocate_tls_init = need_global("_dl_allocate_tls_init");
 	void (*static_info)(size_t *, size_t *) =
 		need_global("_dl_get_tls_static_info");
 	static_info(&ct_glibc.tls_static_size, &ct_glibc.tls_static_align);
@@ -461,19 +468,25 @@ int ct_glibc_setup_tcb(struct ct_thread *t, bool live)
 		if (live && CT_ARCH_RSEQ_SIG)
 			memcpy(rseq, tp + ct_glibc.rseq_off, sizeof rseq);
 		have_block = true;
-		/* Frees the DTV and the dynamic TLS blocks of the last thread. */
-		dl_deallocate_tls(tp, false);
-		t->region.tls_ready = false;
+		/* The region keeps its DTV, as glibc's stack cache does: the
+		 * last thread's dynamic TLS blocks freed, the DTV cleared, and
+		 * ld.so fills it again (resized if modules came since). */
+		union dtv *dtv = FIELD(tp, CT_ARCH_DTV_AT_TP, union dtv *);
+		for (size_t i = 0; i < dtv[-1].counter; i++)
+			free(dtv[1 + i].pointer.to_free);
+		memset(dtv, 0, (dtv[-1].counter + 1) * sizeof *dtv);
 		memset(pd, 0, ct_glibc.pd_size);
+		FIELD(tp, CT_ARCH_DTV_AT_TP, union dtv *) = dtv;
+		dl_allocate_tls_init(tp, true);
 	} else {
 		have_block = take_spare(block);
+		if (!dl_allocate_tls(tp)) {
+			if (have_block)
+				put_spare(block);
+			return EAGAIN;
+		}
+		t->region.tls_ready = true;
 	}
-	if (!dl_allocate_tls(tp)) {
-		if (have_block)
-			put_spare(block);
-		return EAGAIN;
-	}
-	t->region.tls_ready = true;
 	if (have_block)
 		memcpy(libc_tls, block, ct_glibc.libc_tls_size);
 

@@ -80,7 +80,9 @@ static struct ct_thread *lay_out(struct ct_region r)
 		       ~(ct_glibc.tls_static_align - 1);
 	struct ct_thread *t = (struct ct_thread *)top;
 
-	memset(t, 0, sizeof *t);
+	/* A new kernel thread: nothing of the last one's (lay_out_pthread
+	 * zeroes the rest). */
+	memset(t, 0, offsetof(struct ct_thread, fresh));
 	t->region = r;
 	t->pd = ct_tp_to_pd(tp);
 	lay_out_pthread(t);
