@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define DESTROY 0x40000000
 
@@ -28,16 +29,17 @@ int pthread_barrier_init(pthread_barrier_t *bb, const pthread_barrierattr_t *a,
 {
 	if (count == 0 || count > INT_MAX)
 		return EINVAL;
+	ct_vg_barrier_init_pre(bb, count);
 	*B(bb) = (struct ct_barrier){
 		.count = count,
 		.shared = a && *(const int *)a == PTHREAD_PROCESS_SHARED,
 	};
+	ct_vg_barrier_init_post(bb);
 	return 0;
 }
 
-int pthread_barrier_wait(pthread_barrier_t *bb)
+static int wait_round(struct ct_barrier *b)
 {
-	struct ct_barrier *b = B(bb);
 	int r = 0;
 	atomic_fetch_add(&b->inside, 1);
 	int round = atomic_load(&b->round);
@@ -56,11 +58,18 @@ int pthread_barrier_wait(pthread_barrier_t *bb)
 	return r;
 }
 
+int pthread_barrier_wait(pthread_barrier_t *b)
+{
+	ct_vg_barrier_wait_pre(b);
+	int r = wait_round(B(b));
+	ct_vg_barrier_wait_post(b, r);
+	return r;
+}
+
 /* EBUSY while a round is filling; else wait for the last round's
  * threads to be out. */
-int pthread_barrier_destroy(pthread_barrier_t *bb)
+static int destroy(struct ct_barrier *b)
 {
-	struct ct_barrier *b = B(bb);
 	if (atomic_load(&b->arrived))
 		return EBUSY;
 	atomic_fetch_or(&b->inside, DESTROY);
@@ -68,6 +77,14 @@ int pthread_barrier_destroy(pthread_barrier_t *bb)
 	while ((v = atomic_load(&b->inside)) != DESTROY)
 		ct_futex_wait(&b->inside, v, CLOCK_MONOTONIC, NULL, b->shared);
 	return 0;
+}
+
+int pthread_barrier_destroy(pthread_barrier_t *b)
+{
+	ct_vg_barrier_destroy_pre(b);
+	int r = destroy(B(b));
+	ct_vg_barrier_destroy_post(b);
+	return r;
 }
 
 int pthread_barrierattr_init(pthread_barrierattr_t *a)

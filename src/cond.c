@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define C(p) ((struct ct_cond *)(p))
 #define INSIDE_MASK 0x7fffffffu
@@ -84,8 +85,8 @@ static void cancelled(struct waiter *w)
 	ct_mutex_cond_lock(w->m, w->depth, true);
 }
 
-int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
-		 const struct timespec *abstime)
+static int wait_on(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
+		   const struct timespec *abstime)
 {
 	if (abstime && ct_check_timespec(abstime))
 		return EINVAL;
@@ -119,6 +120,16 @@ int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 	return lr ? lr : r;
 }
 
+int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
+		 const struct timespec *abstime)
+{
+	bool valid __attribute__((unused)) = false;	/* valgrind.h */
+	ct_vg_cond_wait_pre(c, m, atomic_load(&m->kind), &valid);
+	int r = wait_on(c, m, clock, abstime);
+	ct_vg_cond_wait_post(c, m, r, valid);
+	return r;
+}
+
 /* Claim one unwoken waiter (all: every one); false if there is none. */
 static bool claim(struct ct_cond *c, bool all)
 {
@@ -131,10 +142,9 @@ static bool claim(struct ct_cond *c, bool all)
 	return true;
 }
 
-int ct_cond_wake(struct ct_cond *c, bool all)
+/* Wake what claim() accounted for. */
+static void wake(struct ct_cond *c, bool all)
 {
-	if (!claim(c, all))
-		return 0;
 	bool shared = c->flags & CT_COND_SHARED;
 	int seq = atomic_fetch_add(&c->seq, 1) + 1;
 	struct ct_mutex *m = shared ? NULL :
@@ -154,10 +164,18 @@ int ct_cond_wake(struct ct_cond *c, bool all)
 		if (n > 0 && !all)
 			ct_mutex_requeued(m);
 		if (n >= 0)
-			return 0;
+			return;
 		/* seq moved again (EAGAIN): fall back to a plain wake. */
 	}
 	ct_futex_wake(&c->seq, all ? INT_MAX : 1, shared);
+}
+
+int ct_cond_wake(struct ct_cond *c, bool all)
+{
+	ct_vg_cond_wake_pre(c, all);
+	if (claim(c, all))
+		wake(c, all);
+	ct_vg_cond_wake_post(c, all);
 	return 0;
 }
 
@@ -195,14 +213,14 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
 	*C(c) = (struct ct_cond){ .flags = a ? *(const int *)a : 0 };
+	ct_vg_cond_init(c);
 	return 0;
 }
 
 /* EBUSY while a waiter is still blocked; otherwise wait for the waiters
  * already woken to be out, so the memory may be freed on return. */
-int pthread_cond_destroy(pthread_cond_t *cc)
+static int destroy(struct ct_cond *c)
 {
-	struct ct_cond *c = C(cc);
 	if (atomic_load(&c->state) >> 32)
 		return EBUSY;
 	bool shared = c->flags & CT_COND_SHARED;
@@ -220,4 +238,13 @@ int pthread_cond_destroy(pthread_cond_t *cc)
 			return 0;
 		ct_futex_wait(inside_word(c), v, CLOCK_MONOTONIC, NULL, shared);
 	}
+}
+
+int pthread_cond_destroy(pthread_cond_t *cc)
+{
+	struct ct_cond *c = C(cc);
+	ct_vg_cond_destroy_pre(c, ct_vg_untouched(c));
+	int r = destroy(c);
+	ct_vg_cond_destroy_post(c, r);
+	return r;
 }

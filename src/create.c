@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "internal.h"
+#include "valgrind.h"
 
 static const unsigned long clone_flags =
 	CLONE_VM		/* share the address space */
@@ -63,6 +64,7 @@ static int start(void *arg)
 	if (t->have_sigmask)
 		set_mask(&t->sigmask, NULL);
 	ct_glibc_thread_start(t);
+	ct_vg_thread_start(t);
 	/* The outermost frame: cancellation and pthread_exit unwind to here
 	 * (unwind.c), and the thread ends with t->result -- the cancelled
 	 * value unless the routine returns or calls pthread_exit. */
@@ -102,6 +104,8 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 {
 	struct ct_thread *t;
 	ct_self();	/* initialises the library if a constructor calls us first */
+	_Atomic int named __attribute__((unused)) = 0;	/* valgrind.h */
+	ct_vg_create_begin(ct_self()->handle);
 	struct ct_attr def;
 	int err = ct_attr_get_default(&def);
 	if (err)
@@ -143,6 +147,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	ct_glibc_set_stack(t);
 	t->start = fn;
 	t->arg = arg;
+	ct_vg_create_child(t, &named);
 	t->detach_state = a->detach == PTHREAD_CREATE_DETACHED ? CT_DETACHED : 0;
 	/* Once clone returns, a detached thread may be gone and its region
 	 * reused: after that the creator touches t only while the child is
@@ -195,5 +200,6 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		set_mask(&old, NULL);
 out:
 	ct_attr_free(&def);
+	ct_vg_create_end(ct_self()->handle, &named, err);
 	return err;
 }

@@ -6,8 +6,8 @@
 #include <sys/resource.h>
 #include "internal.h"
 
-static ct_lock_t lock;
-static struct ct_attr def;
+static ct_private ct_lock_t lock;
+static ct_private struct ct_attr def;
 
 /* glibc's choice: RLIMIT_STACK's soft limit at start-up, the arch default
  * when that is unlimited, never below PTHREAD_STACK_MIN. */

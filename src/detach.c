@@ -1,5 +1,6 @@
 #include <errno.h>
 #include "internal.h"
+#include "valgrind.h"
 
 /* After this, nobody joins the thread.  If it has already passed its exit
  * decision (CT_EXITED) it will not free its region itself: we do. */
@@ -13,6 +14,7 @@ int pthread_detach(pthread_t th)
 	int s = ct_claim(t, CT_DETACHED);
 	if (s < 0)
 		return EINVAL;
+	ct_vg_detached(th);
 	if (s & CT_EXITED)
 		ct_reap(t);
 	return 0;

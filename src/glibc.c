@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include "internal.h"
+#include "valgrind.h"
 
 hidden struct ct_glibc ct_glibc;
 
@@ -417,13 +418,14 @@ struct spare {
 	struct spare *next;
 	char block[];
 };
-static struct spare *spares;
+static ct_private struct spare *spares;
 
 static void put_spare(const char *block)
 {
 	struct spare *s = malloc(sizeof *s + ct_glibc.libc_tls_size);
 	if (!s)		/* out of memory: that block's cache is lost, no more */
 		return;
+	ct_vg_private(s, sizeof *s + ct_glibc.libc_tls_size);
 	memcpy(s->block, block, ct_glibc.libc_tls_size);
 	ct_lock(&ct_cache_lock);
 	s->next = spares;

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "valgrind.h"
 
 #define CT_HALF (sizeof(pthread_t) * CHAR_BIT / 2)
 #define CHUNK 1024			/* slots per chunk */
@@ -32,9 +33,9 @@ struct slot {
 	unsigned next_free;		/* free list link, under lock */
 };
 
-static struct slot *_Atomic chunks[MAX_SLOTS / CHUNK];
-static ct_lock_t lock;			/* allocation and the free list */
-static unsigned used, free_head = -1u;	/* slots handed out so far; list */
+static ct_private struct slot *_Atomic chunks[MAX_SLOTS / CHUNK];
+static ct_private ct_lock_t lock;	/* allocation and the free list */
+static ct_private unsigned used, free_head = -1u; /* slots handed out; list */
 
 static struct slot *slot_at(unsigned i)
 {
@@ -57,6 +58,7 @@ int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 				ct_unlock(&lock);
 				return EAGAIN;
 			}
+			ct_vg_private(c, CHUNK * sizeof *c);
 			for (unsigned k = 0; k < CHUNK; k++)
 				c[k].gen = 1;
 			atomic_store_explicit(&chunks[i / CHUNK], c,

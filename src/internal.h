@@ -35,6 +35,10 @@
 #include "arch.h"
 
 #define hidden __attribute__((visibility("hidden")))
+/* Bookkeeping shared between threads under the library's own locks: in
+ * one section, which the race checkers are told to leave alone
+ * (valgrind.h). */
+#define ct_private __attribute__((section("ct_private")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 /* An exported second name for a function (glibc's __pthread_* aliases). */
@@ -168,6 +172,7 @@ struct ct_thread {
 	sigset_t sigmask;		/* with have_sigmask: the child's mask */
 	bool have_sigmask;
 	_Atomic int startup;		/* enum ct_startup */
+	_Atomic int *vg_named;		/* under valgrind only (valgrind.h) */
 
 	/* A reusable thread's end, for its joiner: 1 ended, 2 waited for. */
 	_Atomic int done;

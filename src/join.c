@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include "internal.h"
+#include "valgrind.h"
 
 void ct_wait_gone(struct ct_thread *t)
 {
@@ -72,6 +73,7 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 			return r;
 	}
 	claimed = NULL;
+	ct_vg_joined(th);
 	if (res)
 		*res = t->result;
 	ct_reap(t);

@@ -7,11 +7,11 @@
 #include <string.h>
 #include "internal.h"
 
-static struct {
+static ct_private struct {
 	_Atomic uintptr_t seq;
 	void (*_Atomic dtor)(void *);
 } keys[PTHREAD_KEYS_MAX];
-hidden ct_lock_t ct_key_lock;	/* serialises create and delete */
+hidden ct_private ct_lock_t ct_key_lock;	/* serialises create and delete */
 
 static inline bool in_use(uintptr_t seq)
 {

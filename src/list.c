@@ -3,11 +3,11 @@
  * set*id broadcast or fork's child handler walks it under ct_list_lock. */
 #include "internal.h"
 
-hidden ct_lock_t ct_list_lock;
-hidden struct ct_thread *ct_list_head;
+hidden ct_private ct_lock_t ct_list_lock;
+hidden ct_private struct ct_thread *ct_list_head;
 /* Threads that count for "the last thread exits the process": ours and
  * the main thread. */
-hidden _Atomic int ct_live_threads = 1;
+hidden ct_private _Atomic int ct_live_threads = 1;
 
 void ct_list_add(struct ct_thread *t)
 {

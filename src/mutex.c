@@ -18,6 +18,7 @@
 #include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define M(p) ((struct ct_mutex *)(p))
 
@@ -473,9 +474,8 @@ int ct_mutex_release(struct ct_mutex *m, unsigned *depth)
 	return 0;
 }
 
-int pthread_mutex_lock(pthread_mutex_t *mm)
+static inline int lock(struct ct_mutex *m)
 {
-	struct ct_mutex *m = M(mm);
 	int kind = load_kind(m);
 	/* A private normal mutex in a single-threaded process: nobody can
 	 * race with us, so no atomic instruction (glibc does the same). */
@@ -495,9 +495,8 @@ int pthread_mutex_lock(pthread_mutex_t *mm)
 	return ct_mutex_acquire(m, CLOCK_REALTIME, NULL, false);
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *mm)
+static inline int unlock(struct ct_mutex *m)
 {
-	struct ct_mutex *m = M(mm);
 	int kind = load_kind(m);
 	if (kind == 0 && __libc_single_threaded) {
 		atomic_store_explicit(&m->lock, 0, memory_order_relaxed);
@@ -510,9 +509,38 @@ int pthread_mutex_unlock(pthread_mutex_t *mm)
 	return ct_mutex_release(m, NULL);
 }
 
+/* The entry points, each telling the race checkers (valgrind.h). */
+
+int pthread_mutex_lock(pthread_mutex_t *mm)
+{
+	struct ct_mutex *m = M(mm);
+	ct_vg_mutex_lock_pre(m, load_kind(m), false, false);
+	int r = lock(m);
+	ct_vg_mutex_lock_post(m, r);
+	return r;
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *mm)
+{
+	struct ct_mutex *m = M(mm);
+	ct_vg_mutex_unlock_pre(m, load_kind(m));
+	int r = unlock(m);
+	ct_vg_mutex_unlock_post(m);
+	return r;
+}
+
+static int acquire(struct ct_mutex *m, clockid_t clock,
+		   const struct timespec *abstime, bool try)
+{
+	ct_vg_mutex_lock_pre(m, load_kind(m), try, abstime != NULL);
+	int r = ct_mutex_acquire(m, clock, abstime, try);
+	ct_vg_mutex_lock_post(m, r);
+	return r;
+}
+
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	return ct_mutex_acquire(M(m), CLOCK_REALTIME, NULL, true);
+	return acquire(M(m), CLOCK_REALTIME, NULL, true);
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -520,12 +548,12 @@ int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 {
 	if (!ct_clock_ok(clock))
 		return EINVAL;
-	return ct_mutex_acquire(M(m), clock, abstime, false);
+	return acquire(M(m), clock, abstime, false);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	return ct_mutex_acquire(M(m), CLOCK_REALTIME, abstime, false);
+	return acquire(M(m), CLOCK_REALTIME, abstime, false);
 }
 
 int ct_mutex_cond_unlock(struct ct_mutex *m, unsigned *depth)
@@ -582,13 +610,14 @@ int pthread_mutex_init(pthread_mutex_t *mm, const pthread_mutexattr_t *a)
 		if ((kind & CT_MK_ROBUST) && (kind & CT_MK_PP))
 			return ENOTSUP;
 	}
+	ct_vg_mutex_init_pre(m, kind);
 	*m = (struct ct_mutex){ .kind = kind };
+	ct_vg_mutex_init_post(m, kind);
 	return 0;
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *mm)
+static int destroy(struct ct_mutex *m)
 {
-	struct ct_mutex *m = M(mm);
 	int kind = load_kind(m);
 	if (kind & ~CT_MK_VALID)
 		return EINVAL;
@@ -599,6 +628,15 @@ int pthread_mutex_destroy(pthread_mutex_t *mm)
 		return EBUSY;
 	atomic_store_explicit(&m->kind, CT_MK_DESTROYED, memory_order_relaxed);
 	return 0;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *mm)
+{
+	struct ct_mutex *m = M(mm);
+	ct_vg_mutex_destroy_pre(m, ct_vg_untouched(m));
+	int r = destroy(m);
+	ct_vg_mutex_destroy_post(m, load_kind(m));
+	return r;
 }
 
 int pthread_mutex_consistent(pthread_mutex_t *mm)

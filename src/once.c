@@ -1,8 +1,11 @@
 /* pthread_once: the first caller runs init; the others wait on the
  * control word until it is done.  An init routine that is cancelled
  * leaves the control as if pthread_once had never been called (POSIX):
- * a waiter then runs init itself. */
+ * a waiter then runs init itself.  Whatever init did happens before any
+ * pthread_once on the same control returns: the race checkers are told
+ * so (valgrind.h). */
 #include "internal.h"
+#include "valgrind.h"
 
 enum { NEW, RUNNING, WAITING, DONE };
 
@@ -18,22 +21,29 @@ static void cancelled(_Atomic int **running)
 		finish(*running, NEW);
 }
 
+static int done(_Atomic int *c)
+{
+	ct_vg_happens_after(c);
+	return 0;
+}
+
 int pthread_once(pthread_once_t *control, void (*init)(void))
 {
 	_Atomic int *c = (_Atomic int *)control;
 	if (likely(atomic_load_explicit(c, memory_order_acquire) == DONE))
-		return 0;
+		return done(c);
 	for (;;) {
 		int s = NEW;
 		if (atomic_compare_exchange_strong(c, &s, RUNNING)) {
 			_Atomic int *running __attribute__((cleanup(cancelled))) = c;
 			init();
 			running = NULL;
+			ct_vg_happens_before(c);
 			finish(c, DONE);
 			return 0;
 		}
 		if (s == DONE)
-			return 0;
+			return done(c);
 		/* Announce a waiter so the runner knows to wake us. */
 		if (s == RUNNING &&
 		    !atomic_compare_exchange_strong(c, &s, WAITING) && s != WAITING)

@@ -31,12 +31,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "internal.h"
+#include "valgrind.h"
 
 #define CT_CACHE_MAX (40UL << 20)
 
-hidden ct_lock_t ct_cache_lock;
-static struct ct_thread cache = { .cache_next = &cache, .cache_prev = &cache };
-static size_t cache_bytes;	/* map_size of every cached region */
+hidden ct_private ct_lock_t ct_cache_lock;
+static ct_private struct ct_thread cache = { .cache_next = &cache, .cache_prev = &cache };
+static ct_private size_t cache_bytes;	/* map_size of every cached region */
 
 static void unlink_cached(struct ct_thread *t)
 {
@@ -160,6 +161,8 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 			return err;
 	}
 	struct ct_thread *t = lay_out(r);
+	if (!old)
+		ct_vg_private_region(t);
 	int err = old ? 0 : ct_slot_alloc(t, &t->region.slot);
 	if (err) {
 		munmap(r.map, r.map_size);

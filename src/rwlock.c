@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define RD_MASK	0x0fffffff
 #define WAIT	0x10000000
@@ -60,8 +61,8 @@ static bool owns_write(struct ct_rwlock *rw, int v)
 				memory_order_relaxed) == ct_self_tid();
 }
 
-static int rd_acquire(struct ct_rwlock *rw, clockid_t clock,
-		      const struct timespec *abstime, bool try)
+static int rd_lock(struct ct_rwlock *rw, clockid_t clock,
+		   const struct timespec *abstime, bool try)
 {
 	/* A bad deadline is refused even when the lock is free, as glibc
 	 * does (POSIX lets it be ignored then). */
@@ -88,8 +89,8 @@ static int rd_acquire(struct ct_rwlock *rw, clockid_t clock,
 	}
 }
 
-static int wr_acquire(struct ct_rwlock *rw, clockid_t clock,
-		      const struct timespec *abstime, bool try)
+static int wr_lock(struct ct_rwlock *rw, clockid_t clock,
+		   const struct timespec *abstime, bool try)
 {
 	if (abstime && ct_check_timespec(abstime))
 		return EINVAL;
@@ -123,9 +124,19 @@ static int wr_acquire(struct ct_rwlock *rw, clockid_t clock,
 	}
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
+/* Every lock call, telling the race checkers (valgrind.h). */
+static int acquire(struct ct_rwlock *rw, bool write, clockid_t clock,
+		   const struct timespec *abstime, bool try)
 {
-	struct ct_rwlock *rw = RW(l);
+	ct_vg_rwlock_lock_pre(rw, write, try);
+	int r = write ? wr_lock(rw, clock, abstime, try)
+		      : rd_lock(rw, clock, abstime, try);
+	ct_vg_rwlock_lock_post(rw, write, r);
+	return r;
+}
+
+static int unlock(struct ct_rwlock *rw)
+{
 	int v = atomic_load_explicit(&rw->word, memory_order_relaxed);
 	if (v & WR) {
 		if (!owns_write(rw, v))
@@ -146,46 +157,57 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 	return 0;
 }
 
+int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+	struct ct_rwlock *rw = RW(l);
+	ct_vg_rwlock_unlock_pre(rw);
+	int r = unlock(rw);
+	ct_vg_rwlock_unlock_post(rw, r);
+	return r;
+}
+
 int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-	return rd_acquire(RW(l), CLOCK_REALTIME, NULL, false);
+	return acquire(RW(l), false, CLOCK_REALTIME, NULL, false);
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-	return rd_acquire(RW(l), CLOCK_REALTIME, NULL, true);
+	return acquire(RW(l), false, CLOCK_REALTIME, NULL, true);
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
-	return rd_acquire(RW(l), CLOCK_REALTIME, t, false);
+	return acquire(RW(l), false, CLOCK_REALTIME, t, false);
 }
 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 			       const struct timespec *t)
 {
-	return ct_clock_ok(clock) ? rd_acquire(RW(l), clock, t, false) : EINVAL;
+	return ct_clock_ok(clock) ? acquire(RW(l), false, clock, t, false)
+				  : EINVAL;
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-	return wr_acquire(RW(l), CLOCK_REALTIME, NULL, false);
+	return acquire(RW(l), true, CLOCK_REALTIME, NULL, false);
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-	return wr_acquire(RW(l), CLOCK_REALTIME, NULL, true);
+	return acquire(RW(l), true, CLOCK_REALTIME, NULL, true);
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
-	return wr_acquire(RW(l), CLOCK_REALTIME, t, false);
+	return acquire(RW(l), true, CLOCK_REALTIME, t, false);
 }
 
 int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 			       const struct timespec *t)
 {
-	return ct_clock_ok(clock) ? wr_acquire(RW(l), clock, t, false) : EINVAL;
+	return ct_clock_ok(clock) ? acquire(RW(l), true, clock, t, false)
+				  : EINVAL;
 }
 
 /* rwlockattr.c keeps {kind, pshared} in the attribute's two ints. */
@@ -196,6 +218,7 @@ int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 		.kind = a ? attr[0] : PTHREAD_RWLOCK_DEFAULT_NP,
 		.shared = a ? attr[1] == PTHREAD_PROCESS_SHARED : 0,
 	};
+	ct_vg_rwlock_init(l);
 	return 0;
 }
 
@@ -203,6 +226,7 @@ int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
  * undefined, and programs tested on glibc never see EBUSY here. */
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
+	ct_vg_rwlock_destroy(l);
 	return 0;
 }
 

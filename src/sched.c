@@ -92,7 +92,7 @@ int ct_pthread_yield(void)
 
 /* Threads are scheduled by the kernel one to one: the level is only
  * remembered, as POSIX allows. */
-static _Atomic int concurrency;
+static ct_private _Atomic int concurrency;
 
 int pthread_setconcurrency(int level)
 {

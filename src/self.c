@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "valgrind.h"
 
 hidden __thread struct ct_thread *ct_self_desc
 	__attribute__((tls_model("initial-exec")));
@@ -25,11 +26,13 @@ static struct ct_thread *standin(enum ct_kind kind)
 		fputs("clonethreads: out of memory for a thread descriptor\n", stderr);
 		abort();
 	}
+	ct_vg_private(t, sizeof *t);
 	t->kind = kind;
 	t->pd = ct_tp_to_pd(ct_get_tp());
 	t->handle = ct_handle(t->slot);
 	ct_self_desc = t;
 	ct_list_add(t);
+	ct_vg_thread_named(t->handle, kind == CT_MAIN);
 	return t;
 }
 
@@ -59,6 +62,7 @@ __attribute__((constructor)) static void ct_init(void)
 	if (initialized)
 		return;
 	initialized = true;
+	ct_vg_init();
 	ct_glibc_init();
 	ct_attr_init_default();
 	ct_fork_init();

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define S(p) ((struct ct_sem *)(p))
 #define WAITER ((uint64_t)1 << CT_SEM_WAITER_SHIFT)
@@ -76,25 +77,36 @@ static int take(struct ct_sem *s, clockid_t clock, const struct timespec *abstim
 	}
 }
 
+/* A wait of any kind, telling the race checkers (valgrind.h). */
+static int wait_for(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	ct_vg_sem_wait_pre(sem);
+	int r = take(S(sem), clock, abstime);
+	ct_vg_sem_wait_post(sem, r);
+	return r;
+}
+
 int sem_init(sem_t *sem, int pshared, unsigned value)
 {
 	if (value > SEM_VALUE_MAX)
 		return fail(EINVAL);
+	ct_vg_sem_init_pre(sem, pshared, value);
 	*S(sem) = (struct ct_sem){
 		.data = value,
 		.private = pshared ? CT_SEM_SHARED : 0,
 	};
+	ct_vg_sem_init_post(sem, value);
 	return 0;
 }
 
 int sem_destroy(sem_t *sem)
 {
+	ct_vg_sem_destroy(sem);
 	return 0;
 }
 
-int sem_post(sem_t *sem)
+static int post(struct ct_sem *s)
 {
-	struct ct_sem *s = S(sem);
 	uint64_t d = atomic_load_explicit(&s->data, memory_order_relaxed);
 	do {
 		if ((d & CT_SEM_VALUE_MASK) == SEM_VALUE_MAX)
@@ -106,24 +118,35 @@ int sem_post(sem_t *sem)
 	return 0;
 }
 
+int sem_post(sem_t *sem)
+{
+	ct_vg_sem_post_pre(sem);
+	int r = post(S(sem));
+	ct_vg_sem_post_post(sem, r);
+	return r;
+}
+
 int sem_wait(sem_t *sem)
 {
-	return take(S(sem), CLOCK_REALTIME, NULL);
+	return wait_for(sem, CLOCK_REALTIME, NULL);
 }
 
 int sem_trywait(sem_t *sem)
 {
-	return try_take(S(sem)) ? 0 : fail(EAGAIN);
+	ct_vg_sem_wait_pre(sem);
+	int r = try_take(S(sem)) ? 0 : fail(EAGAIN);
+	ct_vg_sem_wait_post(sem, r);
+	return r;
 }
 
 int sem_timedwait(sem_t *sem, const struct timespec *abstime)
 {
-	return take(S(sem), CLOCK_REALTIME, abstime);
+	return wait_for(sem, CLOCK_REALTIME, abstime);
 }
 
 int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
-	return ct_clock_ok(clock) ? take(S(sem), clock, abstime) : fail(EINVAL);
+	return ct_clock_ok(clock) ? wait_for(sem, clock, abstime) : fail(EINVAL);
 }
 
 int sem_getvalue(sem_t *restrict sem, int *restrict value)

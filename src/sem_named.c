@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "sync.h"
+#include "valgrind.h"
 
 #define SHM_DIR "/dev/shm/"
 #define PREFIX "sem."
@@ -29,8 +30,8 @@ struct mapped {
 	sem_t *sem;
 	unsigned refs;
 };
-static struct mapped *mapped_list;
-static ct_lock_t mapped_lock;
+static ct_private struct mapped *mapped_list;
+static ct_private ct_lock_t mapped_lock;
 
 /* "/dev/shm/sem.NAME" from "/NAME" (leading slashes are optional and
  * ignored); false for an empty name, one too long or one with a '/'. */
@@ -62,6 +63,7 @@ static sem_t *map_sem(int fd)
 		m->refs++;
 		sem = m->sem;
 	} else if ((m = malloc(sizeof *m))) {
+		ct_vg_private(m, sizeof *m);
 		void *p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
 			       MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED) {
@@ -109,25 +111,13 @@ static int create_tmp(char tmp[static PATH_MAX], mode_t mode, unsigned value)
 	return -1;
 }
 
-sem_t *sem_open(const char *name, int oflag, ...)
+static sem_t *open_named(const char *name, int oflag, mode_t mode,
+			 unsigned value)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	mode_t mode = 0;
-	unsigned value = 0;
-	if (!sem_path(name, path)) {
+	if (!sem_path(name, path) || value > SEM_VALUE_MAX) {
 		errno = EINVAL;
 		return SEM_FAILED;
-	}
-	if (oflag & O_CREAT) {
-		va_list ap;
-		va_start(ap, oflag);
-		mode = va_arg(ap, mode_t);
-		value = va_arg(ap, unsigned);
-		va_end(ap);
-		if (value > SEM_VALUE_MAX) {
-			errno = EINVAL;
-			return SEM_FAILED;
-		}
 	}
 	for (;;) {
 		int fd;
@@ -159,7 +149,24 @@ sem_t *sem_open(const char *name, int oflag, ...)
 	}
 }
 
-int sem_close(sem_t *sem)
+sem_t *sem_open(const char *name, int oflag, ...)
+{
+	mode_t mode = 0;
+	unsigned value = 0;
+	if (oflag & O_CREAT) {
+		va_list ap;
+		va_start(ap, oflag);
+		mode = va_arg(ap, mode_t);
+		value = va_arg(ap, unsigned);
+		va_end(ap);
+	}
+	ct_vg_sem_open_pre(name, oflag, mode, value);
+	sem_t *s = open_named(name, oflag, mode, value);
+	ct_vg_sem_open_post(s, name, oflag, mode, value);
+	return s;
+}
+
+static int close_named(sem_t *sem)
 {
 	ct_lock(&mapped_lock);
 	struct mapped **pp = &mapped_list, *m;
@@ -176,6 +183,14 @@ int sem_close(sem_t *sem)
 		return -1;
 	}
 	return 0;
+}
+
+int sem_close(sem_t *sem)
+{
+	ct_vg_sem_close_pre(sem);
+	int r = close_named(sem);
+	ct_vg_sem_close_post(sem);
+	return r;
 }
 
 int sem_unlink(const char *name)

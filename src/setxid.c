@@ -28,9 +28,9 @@
 #include <sys/syscall.h>
 #include "internal.h"
 
-static ct_lock_t broadcast_lock;	/* one broadcast at a time */
+static ct_private ct_lock_t broadcast_lock;	/* one broadcast at a time */
 
-static struct {
+static ct_private struct {
 	long nr, arg[3];
 	int *tids;		/* signalled so far */
 	int count, cap;
