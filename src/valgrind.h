@@ -106,8 +106,10 @@ static inline void ct_vg_init(void) {}
 #define ct_vg_private(p, n) CT_VG(CT_HG(ARANGE_MAKE_UNTRACKED, (p), (n), 0, 0))
 
 /* The library's parts of a new region: glibc's TCB and our descriptor,
- * libc's TLS block, our TLS variable.  (The stack and the program's TLS
- * are the program's: the tools go on checking them.) */
+ * libc's TLS block, our TLS variable.  (helgrind leaves a region mapped
+ * without access for its guard untracked anyway, as it does glibc's
+ * stacks, but for its stack, tracked frame by frame as it is used; a
+ * region around a user stack is mapped accessible, and tracked.) */
 #define ct_vg_private_region(t) CT_VG(ct_vg_region(t))
 
 /* ---- threads ---- */
@@ -147,7 +149,7 @@ static inline void ct_vg_init(void) {}
 #define ct_vg_drd_mutex_type(kind) \
 	(((kind) & 3) == PTHREAD_MUTEX_RECURSIVE ? CT_DRD_RECURSIVE : \
 	 ((kind) & 3) == PTHREAD_MUTEX_ERRORCHECK ? CT_DRD_ERRORCHECK : CT_DRD_DEFAULT)
-#define ct_vg_mutex_init_pre(m, kind) CT_VG(ct_vg_private((m), sizeof(pthread_mutex_t)); \
+#define ct_vg_mutex_init_pre(m, kind) CT_VG( \
 	CT_DRD(PRE_MUTEX_INIT, (m), ct_vg_drd_mutex_type(kind), 0, 0))
 #define ct_vg_mutex_init_post(m, kind) CT_VG( \
 	CT_HG(PTHREAD_MUTEX_INIT_POST, (m), ((kind) & 3) == PTHREAD_MUTEX_RECURSIVE, 0, 0); \
@@ -169,6 +171,8 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 	CT_DRD(POST_MUTEX_DESTROY, (m), ct_vg_drd_mutex_type(kind), 0, 0))
 /* Every call declares the object private: its words change inside the
  * library, outside any lock the tools see (glibc's do so inside libc).
+ * (The words of semaphores and barriers change by atomic
+ * read-modify-write only, which the tools count as reads.)
  * try: a trylock; timed: a timed lock, which helgrind counts as a try too
  * (relocking then fails rather than deadlocks). */
 #define ct_vg_mutex_lock_pre(m, kind, try, timed) CT_VG( \
@@ -187,8 +191,7 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 
 /* ---- condition variables ---- */
 
-#define ct_vg_cond_init(c) CT_VG(ct_vg_private((c), sizeof(pthread_cond_t)); \
-	CT_DRD(PRE_COND_INIT, (c), 0, 0, 0); \
+#define ct_vg_cond_init(c) CT_VG(CT_DRD(PRE_COND_INIT, (c), 0, 0, 0); \
 	CT_HG(PTHREAD_COND_INIT_POST, (c), 0, 0, 0); \
 	CT_DRD(POST_COND_INIT, (c), 0, 0, 0))
 #define ct_vg_cond_destroy_pre(c, untouched) CT_VG( \
@@ -198,7 +201,6 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 /* The wait releases the mutex and takes it back: helgrind is told so only
  * if it found the mutex valid (held by the caller); *valid keeps that. */
 #define ct_vg_cond_wait_pre(c, m, kind, valid) CT_VG(ct_vg_private((c), sizeof(pthread_cond_t)); \
-	ct_vg_private((m), sizeof(pthread_mutex_t)); \
 	*(valid) = CT_REQ_EXPR(_VG_USERREQ__HG_PTHREAD_COND_WAIT_PRE, (c), (m)); \
 	if (*(valid)) CT_HG(PTHREAD_MUTEX_UNLOCK_PRE, (m), 0, 0, 0); \
 	CT_DRD(PRE_COND_WAIT, (c), (m), ct_vg_drd_mutex_type(kind), 0))
@@ -221,8 +223,7 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 
 /* ---- read-write locks ---- */
 
-#define ct_vg_rwlock_init(l) CT_VG(ct_vg_private((l), sizeof(pthread_rwlock_t)); \
-	CT_DRD(PRE_RWLOCK_INIT, (l), 0, 0, 0); \
+#define ct_vg_rwlock_init(l) CT_VG(CT_DRD(PRE_RWLOCK_INIT, (l), 0, 0, 0); \
 	if (!ct_vg_drd) CT_HG(PTHREAD_RWLOCK_INIT_POST, (l), 0, 0, 0); \
 	CT_DRD(POST_RWLOCK_INIT, (l), 0, 0, 0))
 #define ct_vg_rwlock_destroy(l) CT_VG( \
@@ -243,20 +244,18 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 
 /* ---- semaphores (r: the call's result, 0 or -1) ---- */
 
-#define ct_vg_sem_init_pre(s, pshared, value) CT_VG(ct_vg_private((s), sizeof(sem_t)); \
+#define ct_vg_sem_init_pre(s, pshared, value) CT_VG( \
 	CT_DRD(PRE_SEM_INIT, (s), (pshared), (value), 0))
 #define ct_vg_sem_init_post(s, value) CT_VG(CT_HG(POSIX_SEM_INIT_POST, (s), (value), 0, 0); \
 	CT_DRD(POST_SEM_INIT, (s), 0, 0, 0))
 #define ct_vg_sem_destroy(s) CT_VG(CT_HG(POSIX_SEM_DESTROY_PRE, (s), 0, 0, 0); \
 	CT_DRD(PRE_SEM_DESTROY, (s), 0, 0, 0); \
 	CT_DRD(POST_SEM_DESTROY, (s), 0, 0, 0))
-#define ct_vg_sem_wait_pre(s) CT_VG(ct_vg_private((s), sizeof(sem_t)); \
-	CT_HG(POSIX_SEM_WAIT_PRE, (s), 0, 0, 0); \
+#define ct_vg_sem_wait_pre(s) CT_VG(CT_HG(POSIX_SEM_WAIT_PRE, (s), 0, 0, 0); \
 	CT_DRD(PRE_SEM_WAIT, (s), 0, 0, 0))
 #define ct_vg_sem_wait_post(s, r) CT_VG(CT_HG(POSIX_SEM_WAIT_POST, (s), (r) == 0, 0, 0); \
 	CT_DRD(POST_SEM_WAIT, (s), (r) == 0, 0, 0))
-#define ct_vg_sem_post_pre(s) CT_VG(ct_vg_private((s), sizeof(sem_t)); \
-	CT_HG(POSIX_SEM_POST_PRE, (s), 0, 0, 0); \
+#define ct_vg_sem_post_pre(s) CT_VG(CT_HG(POSIX_SEM_POST_PRE, (s), 0, 0, 0); \
 	CT_DRD(PRE_SEM_POST, (s), 0, 0, 0))
 #define ct_vg_sem_post_post(s, r) CT_VG(CT_HG(POSIX_SEM_POST_POST, (s), 0, 0, 0); \
 	CT_DRD(POST_SEM_POST, (s), (r) == 0, 0, 0))
@@ -265,7 +264,6 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 #define ct_vg_sem_open_pre(name, oflag, mode, value) CT_VG( \
 	CT_DRD(PRE_SEM_OPEN, (name), (oflag), (mode), (value)))
 #define ct_vg_sem_open_post(s, name, oflag, mode, value) CT_VG( \
-	if ((s) != SEM_FAILED) ct_vg_private((s), sizeof(sem_t)); \
 	if ((s) != SEM_FAILED && ((oflag) & O_CREAT)) \
 		CT_HG(POSIX_SEM_INIT_POST, (s), (value), 0, 0); \
 	VALGRIND_DO_CLIENT_REQUEST_STMT(CT_DRD_POST_SEM_OPEN, \
@@ -277,7 +275,7 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 
 /* ---- barriers and spinlocks ---- */
 
-#define ct_vg_barrier_init_pre(b, count) CT_VG(ct_vg_private((b), sizeof(pthread_barrier_t)); \
+#define ct_vg_barrier_init_pre(b, count) CT_VG( \
 	CT_HG(PTHREAD_BARRIER_INIT_PRE, (b), (count), 0, 0); \
 	CT_DRD(PRE_BARRIER_INIT, (b), CT_DRD_PTHREAD_BARRIER, (count), 0))
 #define ct_vg_barrier_init_post(b) CT_VG( \

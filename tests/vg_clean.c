@@ -80,14 +80,37 @@ static void threads(void)
 {
 	pthread_t t;
 	void *r;
+	pthread_attr_t a;
 	before_create = 41;
 	pthread_create(&t, NULL, child, &in_thread);
 	expect(pthread_join(t, &r) == 0 && r == &in_thread, "pthread_exit");
 	expect(in_thread == 42, "join orders the thread's writes");
 
+	/* Explicit scheduling: the creator applies it before the thread
+	 * may run. */
+	pthread_attr_init(&a);
+	pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&a, SCHED_OTHER);
+	before_create = 43;
+	pthread_create(&t, &a, child, NULL);
+	pthread_join(t, NULL);
+	expect(in_thread == 44, "explicit scheduling");
+	pthread_attr_destroy(&a);
+
+	/* Stacks of the program's own, twice the same. */
+	static char stack[2][1 << 16] __attribute__((aligned(64)));
+	for (int i = 0; i < 4; i++) {
+		pthread_attr_init(&a);
+		pthread_attr_setstack(&a, stack[i & 1], sizeof stack[i & 1]);
+		before_create = 45 + i;
+		pthread_create(&t, &a, child, NULL);
+		pthread_join(t, NULL);
+		expect(in_thread == 46 + i, "user stack");
+		pthread_attr_destroy(&a);
+	}
+
 	sem_init(&detached_go, 0, 0);
 	sem_init(&detached_done, 0, 0);
-	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	for (int i = 0; i <= N; i++) {
@@ -367,7 +390,7 @@ static void *spin_worker(void *arg)
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int once_value;
 static pthread_key_t key;
-static pthread_mutex_t destructed_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t destructed_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 static int destructed;
 
 static void once_init(void)
