@@ -5,6 +5,7 @@
  * under valgrind.  Exits non-zero if a result is wrong. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -431,6 +432,55 @@ static void misc(void)
 	pthread_key_delete(key);
 }
 
+/* ---- two threads that meet only inside the library ---- */
+
+/* Each opens a named semaphore, left open for main to close (the library
+ * keeps a list of them), and creates and joins a thread with a stack
+ * larger than the library's region cache (the TLS blocks of unmapped
+ * regions are kept for new ones).  The second sleeps rather than wait for
+ * the first: nothing of the program orders them. */
+static char sem_names[2][32];
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *unrelated(void *arg)
+{
+	long second = (long)arg;
+	if (second)
+		nanosleep(&(struct timespec){ 0, 300000000 }, NULL);
+	sem_t *s = sem_open(sem_names[second], O_CREAT | O_EXCL, 0600, 0);
+	expect(s != SEM_FAILED && sem_post(s) == 0 && sem_wait(s) == 0,
+	       "named semaphore");
+	pthread_attr_t a;
+	pthread_t t;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, (second ? 56 : 48) << 20);
+	expect(pthread_create(&t, &a, nothing, NULL) == 0 &&
+	       pthread_join(t, NULL) == 0, "large stack");
+	pthread_attr_destroy(&a);
+	return s;
+}
+
+static void unrelated_threads(void)
+{
+	pthread_t t[2];
+	for (long i = 0; i < 2; i++) {
+		snprintf(sem_names[i], sizeof sem_names[i], "/vg_clean.%d.%ld",
+			 (int)getpid(), i);
+		pthread_create(&t[i], NULL, unrelated, (void *)i);
+	}
+	for (int i = 0; i < 2; i++) {
+		void *s;
+		pthread_join(t[i], &s);
+		if (s != SEM_FAILED)
+			sem_close(s);
+		sem_unlink(sem_names[i]);
+	}
+}
+
 /* ---- C11 ---- */
 
 static mtx_t c11_mtx;
@@ -504,6 +554,7 @@ int main(void)
 	semaphores();
 	barriers();
 	misc();
+	unrelated_threads();
 	c11();
 	return failures ? 1 : 0;
 }
