@@ -467,16 +467,17 @@ static void *unrelated(void *arg)
 static void unrelated_threads(void)
 {
 	pthread_t t[2];
+	void *s[2];
 	for (long i = 0; i < 2; i++) {
 		snprintf(sem_names[i], sizeof sem_names[i], "/vg_clean.%d.%ld",
 			 (int)getpid(), i);
 		pthread_create(&t[i], NULL, unrelated, (void *)i);
 	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], &s[i]);
 	for (int i = 0; i < 2; i++) {
-		void *s;
-		pthread_join(t[i], &s);
-		if (s != SEM_FAILED)
-			sem_close(s);
+		if (s[i] != SEM_FAILED)
+			sem_close(s[i]);
 		sem_unlink(sem_names[i]);
 	}
 }
