@@ -7,6 +7,12 @@
 hidden bool ct_vg_on, ct_vg_drd;
 extern hidden char __start_ct_private[], __stop_ct_private[];
 
+uintptr_t ct_vg_req(uintptr_t req, uintptr_t a, uintptr_t b, uintptr_t c,
+		    uintptr_t d, uintptr_t e)
+{
+	return VALGRIND_DO_CLIENT_REQUEST_EXPR(0, req, a, b, c, d, e);
+}
+
 /* At start-up, before any thread or synchronization object of ours. */
 void ct_vg_init(void)
 {

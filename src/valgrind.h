@@ -82,12 +82,13 @@ _Static_assert(CT_DRD_POST_RWLOCK_UNLOCK == VG_USERREQ_TOOL_BASE('D', 'r') + 56,
 enum { CT_DRD_RECURSIVE = 1, CT_DRD_ERRORCHECK, CT_DRD_DEFAULT, CT_DRD_SPIN };
 #define CT_DRD_PTHREAD_BARRIER 1
 
-/* One request, arguments as words; the statement form for the tools'
- * void requests, the expression form where the tool answers. */
-#define CT_REQ(req, a, b, c, d) VALGRIND_DO_CLIENT_REQUEST_STMT((req), \
-	(uintptr_t)(a), (uintptr_t)(b), (uintptr_t)(c), (uintptr_t)(d), 0)
-#define CT_REQ_EXPR(req, a, b) VALGRIND_DO_CLIENT_REQUEST_EXPR(0, (req), \
-	(uintptr_t)(a), (uintptr_t)(b), 0, 0, 0)
+/* One request, arguments as words, out of line (the callers' fast paths
+ * then keep no room for them); it returns the tool's answer. */
+__attribute__((visibility("hidden"), noinline, cold))
+uintptr_t ct_vg_req(uintptr_t req, uintptr_t a, uintptr_t b, uintptr_t c,
+		    uintptr_t d, uintptr_t e);
+#define CT_REQ(req, a, b, c, d) ct_vg_req((req), (uintptr_t)(a), \
+	(uintptr_t)(b), (uintptr_t)(c), (uintptr_t)(d), 0)
 #define CT_HG(req, a, b, c, d) CT_REQ(_VG_USERREQ__HG_##req, a, b, c, d)
 #define CT_DRD(req, a, b, c, d) CT_REQ(CT_DRD_##req, a, b, c, d)
 /* The statements run only under valgrind: their arguments cost nothing
@@ -201,7 +202,7 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 /* The wait releases the mutex and takes it back: helgrind is told so only
  * if it found the mutex valid (held by the caller); *valid keeps that. */
 #define ct_vg_cond_wait_pre(c, m, kind, valid) CT_VG(ct_vg_private((c), sizeof(pthread_cond_t)); \
-	*(valid) = CT_REQ_EXPR(_VG_USERREQ__HG_PTHREAD_COND_WAIT_PRE, (c), (m)); \
+	*(valid) = CT_HG(PTHREAD_COND_WAIT_PRE, (c), (m), 0, 0); \
 	if (*(valid)) CT_HG(PTHREAD_MUTEX_UNLOCK_PRE, (m), 0, 0, 0); \
 	CT_DRD(PRE_COND_WAIT, (c), (m), ct_vg_drd_mutex_type(kind), 0))
 /* r: the wait's result; the mutex is held again after 0 and ETIMEDOUT. */
@@ -266,9 +267,8 @@ static inline bool ct_vg_zero(const void *p, size_t n)
 #define ct_vg_sem_open_post(s, name, oflag, mode, value) CT_VG( \
 	if ((s) != SEM_FAILED && ((oflag) & O_CREAT)) \
 		CT_HG(POSIX_SEM_INIT_POST, (s), (value), 0, 0); \
-	VALGRIND_DO_CLIENT_REQUEST_STMT(CT_DRD_POST_SEM_OPEN, \
-		(s) != SEM_FAILED ? (uintptr_t)(s) : 0, (uintptr_t)(name), \
-		(uintptr_t)(oflag), (uintptr_t)(mode), (uintptr_t)(value)))
+	ct_vg_req(CT_DRD_POST_SEM_OPEN, (s) != SEM_FAILED ? (uintptr_t)(s) : 0, \
+		  (uintptr_t)(name), (uintptr_t)(oflag), (uintptr_t)(mode), (value)))
 #define ct_vg_sem_close_pre(s) CT_VG(CT_HG(POSIX_SEM_DESTROY_PRE, (s), 0, 0, 0); \
 	CT_DRD(PRE_SEM_CLOSE, (s), 0, 0, 0))
 #define ct_vg_sem_close_post(s) CT_VG(CT_DRD(POST_SEM_CLOSE, (s), 0, 0, 0))
