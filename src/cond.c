@@ -120,14 +120,24 @@ static int wait_on(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 	return lr ? lr : r;
 }
 
-int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
-		 const struct timespec *abstime)
+/* Waits and wake-ups tell the race checkers (valgrind.h) from annotated
+ * copies. */
+static ct_vg_annotated int vg_wait_on(struct ct_cond *c, struct ct_mutex *m,
+				      clockid_t clock,
+				      const struct timespec *abstime)
 {
-	bool valid __attribute__((unused)) = false;	/* valgrind.h */
+	bool valid __attribute__((unused)) = false;
 	ct_vg_cond_wait_pre(c, m, atomic_load(&m->kind), &valid);
 	int r = wait_on(c, m, clock, abstime);
 	ct_vg_cond_wait_post(c, m, r, valid);
 	return r;
+}
+
+int ct_cond_wait(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
+		 const struct timespec *abstime)
+{
+	return ct_vg_listening() ? vg_wait_on(c, m, clock, abstime)
+				 : wait_on(c, m, clock, abstime);
 }
 
 /* Claim one unwoken waiter (all: every one); false if there is none. */
@@ -170,12 +180,25 @@ static void wake(struct ct_cond *c, bool all)
 	ct_futex_wake(&c->seq, all ? INT_MAX : 1, shared);
 }
 
-int ct_cond_wake(struct ct_cond *c, bool all)
+static void wake_claimed(struct ct_cond *c, bool all)
 {
-	ct_vg_cond_wake_pre(c, all);
 	if (claim(c, all))
 		wake(c, all);
+}
+
+static ct_vg_annotated void vg_wake_claimed(struct ct_cond *c, bool all)
+{
+	ct_vg_cond_wake_pre(c, all);
+	wake_claimed(c, all);
 	ct_vg_cond_wake_post(c, all);
+}
+
+int ct_cond_wake(struct ct_cond *c, bool all)
+{
+	if (ct_vg_listening())
+		vg_wake_claimed(c, all);
+	else
+		wake_claimed(c, all);
 	return 0;
 }
 

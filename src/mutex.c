@@ -509,33 +509,49 @@ static inline int unlock(struct ct_mutex *m)
 	return ct_mutex_release(m, NULL);
 }
 
-/* The entry points, each telling the race checkers (valgrind.h). */
+/* The entry points, each telling the race checkers (valgrind.h) from an
+ * annotated copy. */
 
-int pthread_mutex_lock(pthread_mutex_t *mm)
+static ct_vg_annotated int vg_lock(struct ct_mutex *m)
 {
-	struct ct_mutex *m = M(mm);
 	ct_vg_mutex_lock_pre(m, load_kind(m), false, false);
 	int r = lock(m);
 	ct_vg_mutex_lock_post(m, r);
 	return r;
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *mm)
+int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	struct ct_mutex *m = M(mm);
+	return ct_vg_listening() ? vg_lock(M(m)) : lock(M(m));
+}
+
+static ct_vg_annotated int vg_unlock(struct ct_mutex *m)
+{
 	ct_vg_mutex_unlock_pre(m, load_kind(m));
 	int r = unlock(m);
 	ct_vg_mutex_unlock_post(m);
 	return r;
 }
 
-static int acquire(struct ct_mutex *m, clockid_t clock,
-		   const struct timespec *abstime, bool try)
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	return ct_vg_listening() ? vg_unlock(M(m)) : unlock(M(m));
+}
+
+static ct_vg_annotated int vg_acquire(struct ct_mutex *m, clockid_t clock,
+				      const struct timespec *abstime, bool try)
 {
 	ct_vg_mutex_lock_pre(m, load_kind(m), try, abstime != NULL);
 	int r = ct_mutex_acquire(m, clock, abstime, try);
 	ct_vg_mutex_lock_post(m, r);
 	return r;
+}
+
+static int acquire(struct ct_mutex *m, clockid_t clock,
+		   const struct timespec *abstime, bool try)
+{
+	return ct_vg_listening() ? vg_acquire(m, clock, abstime, try)
+				 : ct_mutex_acquire(m, clock, abstime, try);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)

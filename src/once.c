@@ -21,17 +21,22 @@ static void cancelled(_Atomic int **running)
 		finish(*running, NEW);
 }
 
-static int done(_Atomic int *c)
+static ct_vg_annotated void vg_done(_Atomic int *c)
 {
 	ct_vg_happens_after(c);
+}
+
+static inline int done(_Atomic int *c)
+{
+	if (ct_vg_listening())
+		vg_done(c);
 	return 0;
 }
 
-int pthread_once(pthread_once_t *control, void (*init)(void))
+/* Out of line: the fast path below keeps no frame. */
+static __attribute__((noinline)) int first_time(_Atomic int *c,
+						void (*init)(void))
 {
-	_Atomic int *c = (_Atomic int *)control;
-	if (likely(atomic_load_explicit(c, memory_order_acquire) == DONE))
-		return done(c);
 	for (;;) {
 		int s = NEW;
 		if (atomic_compare_exchange_strong(c, &s, RUNNING)) {
@@ -50,6 +55,14 @@ int pthread_once(pthread_once_t *control, void (*init)(void))
 			continue;
 		ct_futex_wait(c, WAITING, CLOCK_MONOTONIC, NULL, false);
 	}
+}
+
+int pthread_once(pthread_once_t *control, void (*init)(void))
+{
+	_Atomic int *c = (_Atomic int *)control;
+	if (likely(atomic_load_explicit(c, memory_order_acquire) == DONE))
+		return done(c);
+	return first_time(c, init);
 }
 
 ct_alias(__pthread_once, pthread_once);

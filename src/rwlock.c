@@ -124,15 +124,30 @@ static int wr_lock(struct ct_rwlock *rw, clockid_t clock,
 	}
 }
 
-/* Every lock call, telling the race checkers (valgrind.h). */
+static inline int lock(struct ct_rwlock *rw, bool write, clockid_t clock,
+			const struct timespec *abstime, bool try)
+{
+	return write ? wr_lock(rw, clock, abstime, try)
+		     : rd_lock(rw, clock, abstime, try);
+}
+
+/* Every lock call, telling the race checkers (valgrind.h) from an
+ * annotated copy. */
+static ct_vg_annotated int vg_acquire(struct ct_rwlock *rw, bool write,
+				      clockid_t clock,
+				      const struct timespec *abstime, bool try)
+{
+	ct_vg_rwlock_lock_pre(rw, write, try);
+	int r = lock(rw, write, clock, abstime, try);
+	ct_vg_rwlock_lock_post(rw, write, r);
+	return r;
+}
+
 static int acquire(struct ct_rwlock *rw, bool write, clockid_t clock,
 		   const struct timespec *abstime, bool try)
 {
-	ct_vg_rwlock_lock_pre(rw, write, try);
-	int r = write ? wr_lock(rw, clock, abstime, try)
-		      : rd_lock(rw, clock, abstime, try);
-	ct_vg_rwlock_lock_post(rw, write, r);
-	return r;
+	return ct_vg_listening() ? vg_acquire(rw, write, clock, abstime, try)
+				 : lock(rw, write, clock, abstime, try);
 }
 
 static int unlock(struct ct_rwlock *rw)
@@ -157,13 +172,17 @@ static int unlock(struct ct_rwlock *rw)
 	return 0;
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
+static ct_vg_annotated int vg_unlock(struct ct_rwlock *rw)
 {
-	struct ct_rwlock *rw = RW(l);
 	ct_vg_rwlock_unlock_pre(rw);
 	int r = unlock(rw);
 	ct_vg_rwlock_unlock_post(rw, r);
 	return r;
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+	return ct_vg_listening() ? vg_unlock(RW(l)) : unlock(RW(l));
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *l)

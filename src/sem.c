@@ -77,13 +77,21 @@ static int take(struct ct_sem *s, clockid_t clock, const struct timespec *abstim
 	}
 }
 
-/* A wait of any kind, telling the race checkers (valgrind.h). */
-static int wait_for(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+/* The waits and sem_post tell the race checkers (valgrind.h) from
+ * annotated copies. */
+static ct_vg_annotated int vg_take(sem_t *sem, clockid_t clock,
+				   const struct timespec *abstime)
 {
 	ct_vg_sem_wait_pre(sem);
 	int r = take(S(sem), clock, abstime);
 	ct_vg_sem_wait_post(sem, r);
 	return r;
+}
+
+static int wait_for(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	return ct_vg_listening() ? vg_take(sem, clock, abstime)
+				 : take(S(sem), clock, abstime);
 }
 
 int sem_init(sem_t *sem, int pshared, unsigned value)
@@ -118,7 +126,7 @@ static int post(struct ct_sem *s)
 	return 0;
 }
 
-int sem_post(sem_t *sem)
+static ct_vg_annotated int vg_post(sem_t *sem)
 {
 	ct_vg_sem_post_pre(sem);
 	int r = post(S(sem));
@@ -126,17 +134,32 @@ int sem_post(sem_t *sem)
 	return r;
 }
 
+int sem_post(sem_t *sem)
+{
+	return ct_vg_listening() ? vg_post(sem) : post(S(sem));
+}
+
 int sem_wait(sem_t *sem)
 {
 	return wait_for(sem, CLOCK_REALTIME, NULL);
 }
 
-int sem_trywait(sem_t *sem)
+static int trywait(sem_t *sem)
+{
+	return try_take(S(sem)) ? 0 : fail(EAGAIN);
+}
+
+static ct_vg_annotated int vg_trywait(sem_t *sem)
 {
 	ct_vg_sem_wait_pre(sem);
-	int r = try_take(S(sem)) ? 0 : fail(EAGAIN);
+	int r = trywait(sem);
 	ct_vg_sem_wait_post(sem, r);
 	return r;
+}
+
+int sem_trywait(sem_t *sem)
+{
+	return ct_vg_listening() ? vg_trywait(sem) : trywait(sem);
 }
 
 int sem_timedwait(sem_t *sem, const struct timespec *abstime)
