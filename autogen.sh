@@ -3,7 +3,7 @@
 # dependencies first when run as root; otherwise says what to install.
 set -e
 cd "$(dirname "$0")"
-pkgs="build-essential autoconf automake libtool pkg-config check liburcu-dev musl-tools gnuplot-nox strace python3"
+pkgs="build-essential autoconf automake libtool pkg-config check liburcu-dev musl-tools gnuplot-nox strace python3 valgrind"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
