@@ -22,7 +22,7 @@ int clonethreads_is_own_thread(pthread_t th);
  * turns it off; CLONETHREADS_REUSE=max in the environment sets it at
  * start-up).  A reused thread keeps its kernel tid and accumulated CPU
  * time; see the README for everything else it does and does not carry
- * over.  Returns the previous bound. */
+ * over.  Under valgrind reuse stays off.  Returns the previous bound. */
 int clonethreads_set_reuse(unsigned max);
 
 #ifdef __cplusplus

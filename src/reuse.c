@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include "clonethreads.h"
 #include "internal.h"
+#include "valgrind.h"
 
 #define CT_REUSE_IDLE_MS 2000
 
@@ -329,6 +330,11 @@ void ct_reuse_from_env(void)
 int clonethreads_set_reuse(unsigned max)
 {
 	ct_self();	/* the library is initialised */
+	/* The race checkers take a pthread for a kernel thread: helgrind
+	 * joins only one that has exited (valgrind.h).  Under valgrind every
+	 * thread exits. */
+	if (ct_vg_listening())
+		max = 0;
 	if (max && !ct_reuse_on()) {
 		prctl(PR_GET_NAME, pristine.name);
 		syscall(SYS_sched_getattr, 0, &pristine.attr,
