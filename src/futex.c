@@ -8,7 +8,7 @@
 /* The futex system call, returning -errno: pthread functions must leave
  * the caller's errno alone, and a parked thread (reuse.c) must not touch
  * its TLS at all while it waits. */
-static long sys_futex(_Atomic int *addr, int op, int val, long arg4,
+static ct_tcb_free long sys_futex(_Atomic int *addr, int op, int val, long arg4,
 		      _Atomic int *addr2, int val3)
 {
 	return ct_syscall(SYS_futex, (long)addr, op, val, arg4, (long)addr2,
@@ -20,13 +20,13 @@ static inline int flags_for(bool shared)
 	return shared ? 0 : FUTEX_PRIVATE_FLAG;
 }
 
-int ct_check_timespec(const struct timespec *ts)
+ct_tcb_free int ct_check_timespec(const struct timespec *ts)
 {
 	return ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L ? EINVAL : 0;
 }
 
-int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
-		  const struct timespec *abstime, bool shared)
+ct_tcb_free int ct_futex_wait(_Atomic int *addr, int val, clockid_t clock,
+			      const struct timespec *abstime, bool shared)
 {
 	int op = FUTEX_WAIT_BITSET | flags_for(shared);
 	if (abstime) {
@@ -60,7 +60,7 @@ int ct_futex_wait_cp(_Atomic int *addr, int val, clockid_t clock,
 	return r;
 }
 
-int ct_futex_wake(_Atomic int *addr, int n, bool shared)
+ct_tcb_free int ct_futex_wake(_Atomic int *addr, int n, bool shared)
 {
 	long r = sys_futex(addr, FUTEX_WAKE | flags_for(shared), n, 0, NULL, 0);
 	return r < 0 ? 0 : (int)r;
@@ -74,7 +74,7 @@ int ct_futex_requeue(_Atomic int *addr, int wake, int requeue,
 }
 
 /* Drepper's three-state lock ("Futexes are tricky", mutex #3). */
-void ct_lock(ct_lock_t *l)
+ct_tcb_free void ct_lock(ct_lock_t *l)
 {
 	int c = 0;
 	if (atomic_compare_exchange_strong_explicit(&l->v, &c, 1,
@@ -88,7 +88,7 @@ void ct_lock(ct_lock_t *l)
 	}
 }
 
-void ct_unlock(ct_lock_t *l)
+ct_tcb_free void ct_unlock(ct_lock_t *l)
 {
 	if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
 		ct_futex_wake(&l->v, 1, false);

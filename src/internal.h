@@ -79,6 +79,12 @@ hidden int ct_futex_lock_pi(_Atomic int *addr, clockid_t clock,
 			    bool try);
 hidden int ct_futex_unlock_pi(_Atomic int *addr, bool shared);
 
+/* Code that may run while the thread's TCB is rewritten under it (a
+ * parked thread, reuse.c, and the set*id handler, which may run in one):
+ * no TLS, no call through the PLT, and no stack protector, whose canary
+ * is read from the TCB. */
+#define ct_tcb_free __attribute__((no_stack_protector))
+
 /* A small internal lock (0 free, 1 locked, 2 locked with waiters),
  * process-private.  Never held across a call into user code. */
 typedef struct { _Atomic int v; } ct_lock_t;
@@ -143,6 +149,7 @@ struct ct_kthread {
 	bool reusable;			/* it may park when its pthread ends */
 	bool ready, reaped;		/* parked: both make it available */
 	_Atomic int park;		/* where it is in the pool; its futex */
+	_Atomic bool sleeping;		/* in the futex wait on park */
 	struct ct_thread *pool_next, *pool_all;
 	struct __cancel_jmp_buf_tag restart[1];	/* create.c's start */
 };

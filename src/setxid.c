@@ -38,9 +38,9 @@ static ct_private struct {
 	_Atomic int failed;	/* a thread could not change */
 } cmd;
 
-/* It touches no TLS (raw system calls): it may run in a parked thread
- * whose TLS a creator is renewing (reuse.c). */
-static void on_sigsetxid(int sig, siginfo_t *si, void *uc)
+/* It may run in a parked thread whose TLS a creator is renewing
+ * (reuse.c): raw system calls only. */
+static ct_tcb_free void on_sigsetxid(int sig, siginfo_t *si, void *uc)
 {
 	if (si->si_code != SI_TKILL ||
 	    si->si_pid != ct_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0))
