@@ -1,5 +1,5 @@
 #!/bin/sh
-# Bursts: rounds of 500 threads alive at once (tests/stress/burst.c), run
+# Bursts: 1,000 rounds of 500 threads alive at once (tests/stress/burst.c), run
 # three times under glibc and three times with the library, interleaved;
 # the median run of each is compared, after the last round's joins:
 #  - malloc's heap in use (mallinfo2), which does not vary between runs:
@@ -15,7 +15,7 @@
 # the library's own code.  STRESS_BURST_ROUNDS changes the count of rounds.
 . "$srcdir/tests/programs/harness.sh"
 THREADS=500
-rounds=${STRESS_BURST_ROUNDS:-300}
+rounds=${STRESS_BURST_ROUNDS:-1000}
 for i in 1 2 3; do
 	for m in glibc preload; do
 		TAG=$i.
