@@ -198,16 +198,19 @@ static void find_layout(void)
 	    (!CT_ARCH_TLS_ABOVE_TP && ct_glibc.tls_static_size < ct_glibc.pd_size))
 		fail("static TLS geometry");
 	size_t tls = align_up(ct_glibc.tls_static_size, ct_glibc.tls_static_align);
+	size_t desc = align_up(sizeof(struct ct_thread), 64);
 	if (CT_ARCH_TLS_ABOVE_TP) {
-		/* Low to high: struct pthread (and on some CPUs the TCB),
-		 * the thread pointer, the static TLS. */
-		ct_glibc.block_below = ct_glibc.tp_off;
+		/* Low to high: ours, struct pthread (and on some CPUs the
+		 * TCB), the thread pointer, the static TLS. */
+		ct_glibc.desc_off = -(ptrdiff_t)desc;
+		ct_glibc.block_below = ct_glibc.tp_off + desc;
 		ct_glibc.block_above = tls;
 	} else {
 		/* The static TLS, the thread pointer at struct pthread
-		 * (counted in the static TLS size). */
+		 * (counted in the static TLS size), ours. */
+		ct_glibc.desc_off = align_up(ct_glibc.pd_size, 64);
 		ct_glibc.block_below = tls - ct_glibc.pd_size;
-		ct_glibc.block_above = ct_glibc.pd_size;
+		ct_glibc.block_above = ct_glibc.desc_off + sizeof(struct ct_thread);
 	}
 }
 

@@ -155,9 +155,9 @@ struct ct_kthread {
 };
 
 struct ct_thread {
-	/* The region (CT_OURS only): one mapping, low to high: guard, stack
-	 * (the static TLS and glibc's TCB at its top), this descriptor.  With
-	 * a user-supplied stack the region holds only TLS, TCB, descriptor. */
+	/* The region (CT_OURS only): one mapping, low to high: guard, stack,
+	 * static TLS, glibc TCB, this descriptor.  With a user-supplied stack
+	 * the region holds no guard and no stack, only TLS, TCB, descriptor. */
 	struct ct_region region;
 	struct ct_kthread kt;
 
@@ -213,9 +213,10 @@ struct ct_glibc {
 	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
 	size_t off_res;		/* the thread's resolver state */
 	size_t tp_off;		/* the thread pointer: pd + tp_off */
-	/* A thread block: its static TLS, TCB and struct pthread span
-	 * [tp - block_below, tp + block_above); tp is aligned to
-	 * tls_static_align. */
+	ptrdiff_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
+	/* A thread block: its static TLS, TCB, struct pthread and our
+	 * descriptor span [tp - block_below, tp + block_above); tp is
+	 * aligned to tls_static_align. */
 	size_t block_below, block_above;
 	size_t tls_static_size, tls_static_align;	/* incl. the TCB */
 	ptrdiff_t libc_tls_off;	/* libc's static TLS block: tp - off */

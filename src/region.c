@@ -1,25 +1,26 @@
 /* One mapping per thread, and the cache of them.
  *
- *   low                                                          high
- *   | guard | stack ...........| thread block      | descriptor |
- *           ^stack             ^stack top   ^tp
- *           <------------- stack size ------------>
+ *   low                                                      high
+ *   | guard | stack ..........................| thread block  |
+ *           ^stack                            ^stack top
+ *           <---------- stack size ---------->
  *
- * The thread block is the static TLS and glibc's TCB and struct pthread,
- * around the thread pointer (see ct_glibc.block_below):
+ * The thread block is the static TLS, glibc's TCB and struct pthread, and
+ * our descriptor, around the thread pointer (see ct_glibc.block_below), in
+ * pages of its own at the top:
  *   TLS variant II (static TLS below the thread pointer):
- *     | static TLS | struct pthread = TCB |
+ *     | static TLS | struct pthread = TCB | ours |
  *                  ^tp = pd
  *   TLS variant I (static TLS above it):
- *     | struct pthread (+ TCB) | static TLS |
- *     ^pd                      ^tp
+ *     | ours | struct pthread (+ TCB) | static TLS |
+ *            ^pd                      ^tp
  *
- * As in glibc, the stack size asked for covers the thread block at its
- * top, the guard sits right below the reported stack, and the first stack
- * frames share a page with the TLS: a thread gets exactly the usable
- * stack glibc would give it.  Our descriptor has pages of its own above
- * the stack size.  With a user-supplied stack the region holds only the
- * thread block and the descriptor.
+ * The whole stack size asked for is stack, as in musl (glibc counts its
+ * TLS and struct pthread in it): a thread can use at least as much of it
+ * as under glibc, the guard sits right below it, and a thread touches the
+ * same number of pages as a glibc one whose first frames share a page
+ * with its TLS.  With a user-supplied stack the region holds only the
+ * thread block.
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
@@ -51,65 +52,50 @@ static bool gone(struct ct_thread *t)
 	return atomic_load_explicit(ct_tid(t), memory_order_acquire) == 0;
 }
 
-/* Zero the descriptor (but for the region it describes) and set what
- * follows from the region's layout. */
 /* The per-pthread part of the descriptor: zero, and what follows from the
  * region's layout. */
 static void lay_out_pthread(struct ct_thread *t)
 {
 	void *pd = t->pd;
-	uintptr_t tp = ct_pd_to_tp(pd);
 	memset(t->fresh, 0, sizeof *t - offsetof(struct ct_thread, fresh));
 	t->pd = pd;
 	t->kind = CT_OURS;
-	t->stack_top = (void *)((tp - ct_glibc.block_below) & ~(uintptr_t)15);
 	t->stack = (char *)t->region.map + t->region.guard_size;
 	t->stack_avail = t->region.stack_size;
-}
-
-/* The descriptor's pages, at the top of the region. */
-static size_t desc_bytes(void)
-{
-	size_t page = ct_glibc.page_size;
-	return (sizeof(struct ct_thread) + page - 1) & ~(page - 1);
+	t->stack_top = (char *)t->stack + t->stack_avail;
 }
 
 static struct ct_thread *lay_out(struct ct_region r)
 {
-	uintptr_t top = (uintptr_t)r.map + r.map_size - desc_bytes();
+	uintptr_t top = (uintptr_t)r.map + r.map_size;
 	uintptr_t tp = (top - ct_glibc.block_above) &
 		       ~(ct_glibc.tls_static_align - 1);
-	struct ct_thread *t = (struct ct_thread *)top;
+	char *pd = ct_tp_to_pd(tp);
+	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
 
 	/* A new kernel thread: nothing of the last one's (lay_out_pthread
 	 * zeroes the rest). */
 	memset(t, 0, offsetof(struct ct_thread, fresh));
 	t->region = r;
-	t->pd = ct_tp_to_pd(tp);
+	t->pd = pd;
 	lay_out_pthread(t);
 	return t;
 }
 
-/* What the top of a stack holds: the thread block, aligned. */
-static size_t top_bytes(void)
+/* The pages at the top of a region: the thread block, aligned. */
+static size_t block_bytes(void)
 {
-	return ct_glibc.block_below + ct_glibc.block_above +
-	       ct_glibc.tls_static_align;
+	size_t page = ct_glibc.page_size;
+	return (ct_glibc.block_below + ct_glibc.block_above +
+		ct_glibc.tls_static_align + page - 1) & ~(page - 1);
 }
-
-/* The least stack a thread gets below its TLS (glibc: MINIMAL_REST_STACK). */
-#define CT_MIN_REST_STACK 2048
 
 static int map_region(struct ct_region *r, size_t stack_size,
 		      size_t guard_size)
 {
-	size_t page = ct_glibc.page_size, size;
-	if (!stack_size)	/* user stack: TLS, TCB and descriptor only */
-		size = ((top_bytes() + page - 1) & ~(page - 1)) + desc_bytes();
-	else if (stack_size < top_bytes() + CT_MIN_REST_STACK)
-		return EINVAL;
-	else if (__builtin_add_overflow(stack_size, guard_size, &size) ||
-		 __builtin_add_overflow(size, desc_bytes(), &size))
+	size_t size;
+	if (__builtin_add_overflow(stack_size, guard_size, &size) ||
+	    __builtin_add_overflow(size, block_bytes(), &size))
 		return EINVAL;
 	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
