@@ -149,7 +149,6 @@ struct ct_kthread {
 	bool reusable;			/* it may park when its pthread ends */
 	bool ready, reaped;		/* parked: both make it available */
 	_Atomic int park;		/* where it is in the pool; its futex */
-	_Atomic bool sleeping;		/* in the futex wait on park */
 	struct ct_thread *pool_next, *pool_all;
 	struct __cancel_jmp_buf_tag restart[1];	/* create.c's start */
 };

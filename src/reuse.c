@@ -59,7 +59,7 @@ static _Atomic int takers;	/* creators waiting for that */
 
 /* What a new thread would have inherited, as of enabling reuse. */
 static struct {
-	char name[16];		/* as PR_GET_NAME fills it: 0-padded */
+	char name[16];
 	struct kattr attr;
 	cpu_set_t cpus;
 } pristine;
@@ -87,24 +87,10 @@ static void unlink_available(struct ct_thread *t)
 		*p = t->kt.pool_next;
 }
 
-/* A parked thread is often still putting things back when a creator
- * takes it: the wake-up call is made only if it sleeps.  (Both sides
- * store, then load, seq_cst: one of them sees the other.) */
 static ct_tcb_free void tell(struct ct_thread *t, int what)
 {
 	atomic_store(&t->kt.park, what);
-	if (atomic_load(&t->kt.sleeping))
-		ct_futex_wake(&t->kt.park, 1, false);
-}
-
-/* Until kt.park is no longer p, or the deadline (ETIMEDOUT). */
-static ct_tcb_free int wait_park(struct ct_thread *t, int p,
-				 const struct timespec *deadline)
-{
-	atomic_store(&t->kt.sleeping, true);
-	int r = ct_futex_wait(&t->kt.park, p, CLOCK_MONOTONIC, deadline, false);
-	atomic_store(&t->kt.sleeping, false);
-	return r;
+	ct_futex_wake(&t->kt.park, 1, false);
 }
 
 /* Under the lock: ready and reaped makes it available -- or, beyond a
@@ -125,56 +111,36 @@ static ct_tcb_free void offer(struct ct_thread *t)
 		ct_futex_wake(&offered, INT_MAX, false);
 }
 
-/* Parked, it takes no signal but set*id's: the process's signals go to
- * live threads, and a handler must not run in it while a creator renews
- * its TLS (the set*id handler touches none). */
-static void block_signals(void)
+/* Step 3: what the next pthread must not inherit. */
+static void put_back(void)
 {
+	stack_t off = { .ss_flags = SS_DISABLE };
+	sigaltstack(&off, NULL);
+	char name[16];
+	if (prctl(PR_GET_NAME, name) == 0 && strcmp(name, pristine.name))
+		prctl(PR_SET_NAME, pristine.name);
+	struct kattr attr;
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) == 0 &&
+	    (attr.policy != pristine.attr.policy || attr.nice != pristine.attr.nice ||
+	     attr.priority != pristine.attr.priority))
+		syscall(SYS_sched_setattr, 0, &pristine.attr, 0);
+	cpu_set_t cpus;
+	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
+	    !CPU_EQUAL(&cpus, &pristine.cpus))
+		sched_setaffinity(0, sizeof pristine.cpus, &pristine.cpus);
+	/* Parked, it takes no signal but set*id's: the process's signals go
+	 * to live threads, and a handler must not run in it while a creator
+	 * renews its TLS (the set*id handler touches none). */
 	sigset_t mask;
 	memset(&mask, 0xff, sizeof mask);
 	unsigned long *w = (unsigned long *)&mask;
 	const unsigned bits = CHAR_BIT * sizeof *w;
 	w[(CT_SIGSETXID - 1) / bits] &= ~(1UL << (CT_SIGSETXID - 1) % bits);
-	ct_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, _NSIG / 8,
-		   0, 0);
-}
-
-/* Step 3: what the next pthread must not inherit.  It runs in the pool,
- * while a creator may be renewing the TCB and TLS (ct_tcb_free): raw
- * system calls, and no libc function (lazy binding writes to the TCB). */
-static bool same(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	while (n--)
-		if (*x++ != *y++)
-			return false;
-	return true;
-}
-
-static ct_tcb_free void put_back(void)
-{
-	stack_t off = { .ss_flags = SS_DISABLE };
-	ct_syscall(SYS_sigaltstack, (long)&off, 0, 0, 0, 0, 0);
-	char name[16];
-	if (ct_syscall(SYS_prctl, PR_GET_NAME, (long)name, 0, 0, 0, 0) == 0 &&
-	    !same(name, pristine.name, sizeof name))
-		ct_syscall(SYS_prctl, PR_SET_NAME, (long)pristine.name, 0, 0, 0, 0);
-	struct kattr attr;
-	if (ct_syscall(SYS_sched_getattr, 0, (long)&attr, sizeof attr, 0, 0, 0) == 0 &&
-	    (attr.policy != pristine.attr.policy || attr.nice != pristine.attr.nice ||
-	     attr.priority != pristine.attr.priority))
-		ct_syscall(SYS_sched_setattr, 0, (long)&pristine.attr, 0, 0, 0, 0);
-	/* The kernel writes its mask size; the rest of pristine's is 0. */
-	cpu_set_t cpus;
-	long n = ct_syscall(SYS_sched_getaffinity, 0, sizeof cpus, (long)&cpus,
-			    0, 0, 0);
-	if (n > 0 && !same(&cpus, &pristine.cpus, n))
-		ct_syscall(SYS_sched_setaffinity, 0, sizeof pristine.cpus,
-			   (long)&pristine.cpus, 0, 0, 0);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, _NSIG / 8);
 }
 
 /* The joiner of a reusable thread waits on `done' (join.c). */
-static ct_tcb_free void signal_done(struct ct_thread *t)
+static void signal_done(struct ct_thread *t)
 {
 	if (atomic_exchange(&t->done, 1) == 2)
 		ct_futex_wake(&t->done, 1, false);
@@ -202,28 +168,23 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 		all = t;
 	}
 	ct_unlock(&ct_reuse_lock);
-	if (!admit) {
-		signal_done(t);
-		return;		/* it exits as usual */
-	}
-	if (detached)
+	if (detached && admit)
 		ct_handle_retire(t->region.slot);	/* the pthread is gone */
-	block_signals();
+	signal_done(t);
+	if (!admit)
+		return;		/* it exits as usual */
+	put_back();
 	struct timespec idle;
 	clock_gettime(CLOCK_MONOTONIC, &idle);
 	idle.tv_sec += CT_REUSE_IDLE_MS / 1000;
 	/* From here until it is told JOB, a creator may be renewing this
-	 * thread's TCB and TLS under it: nothing below touches them (raw
-	 * system calls; the lock and futex calls are).  The joiner hears it
-	 * is done under the lock: a reap (the join, or a late detach), after
-	 * which a creator may clear `done' again, waits for that. */
+	 * thread's TCB and TLS under it: nothing below touches them (the
+	 * futex and lock calls are raw system calls). */
 	ct_lock(&ct_reuse_lock);
 	t->kt.ready = true;
 	t->kt.park = PARKED;
-	signal_done(t);
 	offer(t);
 	ct_unlock(&ct_reuse_lock);
-	put_back();
 	for (;;) {
 		int p = atomic_load(&t->kt.park);
 		if (p == JOB) {
@@ -231,10 +192,12 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 			ct_longjmp(t->kt.restart, 1);	/* create.c's start */
 		}
 		if (p == TAKEN) {	/* a creator is setting it up */
-			wait_park(t, TAKEN, NULL);
+			ct_futex_wait(&t->kt.park, TAKEN, CLOCK_MONOTONIC, NULL, false);
 			continue;
 		}
-		if (p != LEAVE && wait_park(t, p, &idle) != ETIMEDOUT)
+		if (p != LEAVE &&
+		    ct_futex_wait(&t->kt.park, p, CLOCK_MONOTONIC, &idle,
+				  false) != ETIMEDOUT)
 			continue;
 		ct_lock(&ct_reuse_lock);
 		p = atomic_load(&t->kt.park);
