@@ -39,7 +39,13 @@
  *
  * System calls
  *   ct_syscall(n, a..f)      the raw system call: the result or -errno,
- *                            without touching errno or anything in TLS
+ *                            without touching errno or anything in TLS.
+ *                            The instruction is in the library's own code:
+ *                            a cancellation request that interrupts a
+ *                            futex wait unwinds from a frame with unwind
+ *                            information, which glibc's syscall() lacks on
+ *                            some CPUs (riscv64).
+ *   CT_SYS_ID(name)          the set*id system calls with 32-bit ids
  *
  * Signals (a section of its own in each arch.h, filled as the library needs
  * it: the sigreturn restorer where the kernel wants SA_RESTORER, the PC
