@@ -414,6 +414,12 @@ hidden void ct_sigaction_internal(int sig,
 /* tgkill to a thread of ours, pinned (0 when it has exited). */
 hidden int ct_signal_thread(struct ct_thread *t, int sig);
 
+/* ---- setxid.c ---- */
+
+/* At start-up and in a forked child: remember the threads there are
+ * beside the caller, which are not the program's (an emulator's own). */
+hidden void ct_setxid_note_outsiders(void);
+
 /* ---- cancel.c: cancellation ---- */
 
 /* glibc's cancelhandling bits (nptl/descr.h). */

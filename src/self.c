@@ -66,6 +66,7 @@ __attribute__((constructor)) static void ct_init(void)
 	ct_glibc_init();
 	ct_attr_init_default();
 	ct_fork_init();
+	ct_setxid_note_outsiders();
 	standin(CT_MAIN);
 	ct_reuse_from_env();
 }

@@ -15,8 +15,9 @@
  * broadcast runs.  A thread listed but not cloned yet has tid 0: its
  * creator is signalled too, and the new thread inherits whatever the
  * creator has when clone completes, so the round is repeated until every
- * listed thread has a tid (or has failed to start).  Threads the kernel shows that are not listed
- * are signalled in rounds until a scan finds no new one. */
+ * listed thread has a tid (or has failed to start).  Threads the kernel
+ * shows that are not listed are signalled in rounds until a scan finds no
+ * new one -- except an emulator's own (below). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "internal.h"
 
@@ -49,6 +51,47 @@ static ct_tcb_free void on_sigsetxid(int sig, siginfo_t *si, void *uc)
 		atomic_store(&cmd.failed, 1);
 	atomic_fetch_add(&cmd.acks, 1);
 	ct_futex_wake(&cmd.acks, 1, false);
+}
+
+/* Threads of the process that are not the program's.  An emulator that
+ * runs the program (qemu-user) keeps a thread of its own in the process,
+ * and in every child forked from it: /proc/self/task shows it, but it
+ * runs none of the program's code and never takes the signal, so the
+ * broadcast would wait for it for ever.  Such threads are the ones there
+ * are when the library starts, or when a forked child starts, beside the
+ * one running then: at those points the program has started no thread
+ * (glibc starts its helper threads only when the program asks).  A
+ * process has at most a few; more are not remembered. */
+static int outsiders[8], n_outsiders;
+
+void ct_setxid_note_outsiders(void)
+{
+	n_outsiders = 0;
+	/* The link count of the directory is 2 plus the number of threads:
+	 * one system call when the caller is alone, as it is natively. */
+	struct stat st;
+	if (stat("/proc/self/task", &st) || st.st_nlink <= 3)
+		return;
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return;
+	int self = syscall(SYS_gettid);
+	struct dirent *e;
+	while ((e = readdir(d)) && n_outsiders < (int)(sizeof outsiders /
+						      sizeof *outsiders)) {
+		int tid = atoi(e->d_name);
+		if (tid > 0 && tid != self)
+			outsiders[n_outsiders++] = tid;
+	}
+	closedir(d);
+}
+
+static bool outsider(int tid)
+{
+	for (int i = 0; i < n_outsiders; i++)
+		if (outsiders[i] == tid)
+			return true;
+	return false;
 }
 
 static bool signalled(int tid)
@@ -114,9 +157,11 @@ static bool round_proc(bool *oom)
 		return false;
 	int before = cmd.count;
 	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && !signal_tid(atoi(e->d_name)))
+	while ((e = readdir(d))) {
+		int tid = atoi(e->d_name);
+		if (tid > 0 && !outsider(tid) && !signal_tid(tid))
 			*oom = true;
+	}
 	closedir(d);
 	return cmd.count != before;
 }

@@ -46,11 +46,13 @@ static int count_task_entries(void);
 /* Tasks that were there before main's first thread: an emulator's own
  * (qemu-user keeps a thread of its own, in forked children too). */
 static int tasks_before_main;
+static void note_emulator_tasks(void);
 
 int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
 		 const struct ct_scenario *scenarios)
 {
 	tasks_before_main = count_task_entries();
+	note_emulator_tasks();
 	static const char *const base[] = {
 		"pthread_create", "pthread_join", "pthread_self", NULL };
 	ct_test_assert_ours(base);
@@ -135,6 +137,7 @@ int ct_in_child(int (*fn)(void *), void *arg)
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		note_emulator_tasks();
 		int ret = fn(arg);
 		fflush(NULL);
 		_exit(ret);
@@ -214,6 +217,33 @@ static int count_task_entries(void)
 	return n;
 }
 
+/* The emulator's tasks of this process: those beside the caller when it
+ * started (main, or a ct_in_child child). */
+static int emulator_tids[8], n_emulator_tids;
+
+static void note_emulator_tasks(void)
+{
+	n_emulator_tids = 0;
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && n_emulator_tids < 8) {
+		int tid = atoi(e->d_name);
+		if (tid > 0 && tid != ct_gettid())
+			emulator_tids[n_emulator_tids++] = tid;
+	}
+	closedir(d);
+}
+
+int ct_emulator_task(int tid)
+{
+	for (int i = 0; i < n_emulator_tids; i++)
+		if (emulator_tids[i] == tid)
+			return 1;
+	return 0;
+}
+
 int ct_count_tasks(void)
 {
 	return count_task_entries() - tasks_before_main + 1;
@@ -239,10 +269,15 @@ void ct_test_left_out(const char *test, const char *why)
 	fflush(stdout);
 }
 
-int ct_test_scaled(int n, int div)
+int ct_test_emulated(void)
 {
 	const char *emulator = getenv("TEST_EMULATOR");
-	if (!emulator || !*emulator)
+	return emulator && *emulator;
+}
+
+int ct_test_scaled(int n, int div)
+{
+	if (!ct_test_emulated())
 		return n;
 	return n / div > 0 ? n / div : 1;
 }

@@ -82,11 +82,17 @@ int ct_count_tasks(void);
  * list for a moment: natively a very short one, under qemu-user (which
  * clears the tid word itself, before the thread ends) a longer one. */
 int ct_tasks_settle(int n);
+/* Whether task tid is an emulator's own thread (qemu-user keeps one in
+ * each process it runs): one that was there beside the first thread when
+ * this process, or ct_in_child's child, started.  Never, natively. */
+int ct_emulator_task(int tid);
 /* Say that a test is left out of this run, and why: a check this system
  * cannot make (never counted as passed).  One line "left out: TEST (WHY)"
  * in the test log. */
 void ct_test_left_out(const char *test, const char *why);
-/* Under an emulator (TEST_EMULATOR set, see tests/run-test): n divided by
+/* True under an emulator (TEST_EMULATOR set, see tests/run-test). */
+int ct_test_emulated(void);
+/* Under an emulator: n divided by
  * `div', at least 1; else n.  For loop counts and thread numbers that
  * measure nothing and only make a run slow under emulation. */
 int ct_test_scaled(int n, int div);
