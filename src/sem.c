@@ -5,7 +5,11 @@
  *
  * The waits are cancellation points, at entry as in glibc and while
  * asleep.  A waiter cancelled while asleep uncounts itself, and hands a
- * post's wake-up on to another sleeper if the value it leaves is not 0. */
+ * post's wake-up on to another sleeper if the value it leaves is not 0.
+ * A thread of the asynchronous type waits as a deferred one: a request
+ * acting between the instructions of the wait (past the system call,
+ * before the token is taken) would skip that cleanup, which runs only
+ * around calls; the request acts when the wait returns instead. */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
@@ -52,29 +56,32 @@ static int take(struct ct_sem *s, clockid_t clock, const struct timespec *abstim
 	ct_testcancel();
 	if (try_take(s))
 		return 0;
+	int type = ct_cancel_type_defer();
 	struct ct_sem *waiting __attribute__((cleanup(cancelled))) = s;
 	uint64_t d = atomic_fetch_add_explicit(&s->data, WAITER,
 					       memory_order_relaxed) + WAITER;
+	int r = 0;
 	for (;;) {
 		if (d & CT_SEM_VALUE_MASK) {
 			if (atomic_compare_exchange_weak_explicit(&s->data, &d,
 					d - 1 - WAITER, memory_order_acquire,
-					memory_order_relaxed)) {
-				waiting = NULL;
-				return 0;
-			}
+					memory_order_relaxed))
+				break;
 			continue;
 		}
-		int r = ct_futex_wait_cp(value_word(s), 0, clock, abstime,
-					 s->private != 0);
+		r = ct_futex_wait_cp(value_word(s), 0, clock, abstime,
+				     s->private != 0);
 		if (r == ETIMEDOUT || r == EINTR || r == EINVAL) {
-			waiting = NULL;
 			atomic_fetch_sub_explicit(&s->data, WAITER,
 						  memory_order_relaxed);
-			return fail(r);
+			break;
 		}
 		d = atomic_load_explicit(&s->data, memory_order_relaxed);
+		r = 0;
 	}
+	waiting = NULL;
+	ct_cancel_type_restore(type);
+	return r ? fail(r) : 0;
 }
 
 /* The waits and sem_post tell the race checkers (valgrind.h) from
