@@ -6,8 +6,16 @@
 #include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <unwind.h>
+#include <sys/wait.h>
 #include "core.h"
+
+/* libgcc's, declared by no installed header. */
+struct dwarf_eh_bases {
+	void *tbase, *dbase, *func;
+};
+extern const void *_Unwind_Find_FDE(void *pc, struct dwarf_eh_bases *bases);
 
 #define MAX_FRAMES 64
 
@@ -62,11 +70,37 @@ START_TEST(test_unwind_ends_at_thread_start)
 }
 END_TEST
 
+/* Whether the frame that called a thread's start routine has unwind
+ * information: glibc's own thread start has none on riscv64 (its C code
+ * is built without unwind tables there), and a backtrace from a glibc
+ * thread stops in it.  Asked in a child process: the thread's stack
+ * would stay in glibc's cache for the tests forked from this one. */
+static int start_frame_has_cfi(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct frames f = { .n = 0 };
+		pthread_t th;
+		struct dwarf_eh_bases bases;
+		_exit(!pthread_create(&th, NULL, backtrace_thread, &f) &&
+		      !pthread_join(th, NULL) && f.n >= 2 &&
+		      _Unwind_Find_FDE((void *)(f.ip[1] - 1), &bases));
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
 Suite *unwind_suite(void)
 {
 	Suite *s = suite_create("unwind");
 	TCase *tc = tcase_create("unwind");
-	tcase_add_test(tc, test_unwind_ends_at_thread_start);
+	if (ct_test_glibc() && !start_frame_has_cfi())
+		ct_test_left_out("test_unwind_ends_at_thread_start", "glibc's "
+				 "thread start has no unwind information here");
+	else
+		tcase_add_test(tc, test_unwind_ends_at_thread_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
