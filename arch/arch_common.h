@@ -47,10 +47,22 @@
  *                            some CPUs (riscv64).
  *   CT_SYS_ID(name)          the set*id system calls with 32-bit ids
  *
- * Signals (a section of its own in each arch.h, filled as the library needs
- * it: the sigreturn restorer where the kernel wants SA_RESTORER, the PC
- * and the system call result register in a ucontext, recognising a
- * system call instruction at a PC). */
+ * Signals (a section of its own in each arch.h)
+ *   CT_KSIGACTION_RESTORER   1 if the kernel's struct sigaction has the
+ *                            sa_restorer field (not on riscv64)
+ *   CT_SA_RESTORER_FLAG,     SA_RESTORER and the signal return function
+ *   CT_SA_RESTORER           where the kernel wants one (x86_64); 0 and
+ *                            NULL where it provides its own
+ *   ct_uc_pc(), ct_uc_sysret()  the interrupted instruction and the
+ *                            system call result register in a ucontext.
+ *                            On every CPU, natively and under qemu-user
+ *                            alike, a call to be restarted after the
+ *                            handler shows the pc on the system call
+ *                            instruction; one that failed with EINTR, the
+ *                            pc just past it and -EINTR.
+ *   ct_is_syscall_insn(),    that instruction at a pc, and its length
+ *   CT_SYSCALL_INSN_LEN
+ *   ct_jmpbuf_sp()           the stack pointer glibc's setjmp saved */
 #ifndef CT_ARCH_COMMON_H
 #define CT_ARCH_COMMON_H
 

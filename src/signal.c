@@ -7,12 +7,19 @@
 #include <sys/syscall.h>
 #include "internal.h"
 
-/* The kernel's struct sigaction. */
+/* The kernel's struct sigaction (the CPU says whether it has a
+ * restorer field).  The kernel reads _NSIG / 8 bytes of mask; the field
+ * has glibc's sigset_t size, as in glibc's own kernel_sigaction, whose
+ * zeroed spare words also keep qemu-user 7.2 inside the struct: on
+ * riscv64 it reads and writes a restorer field the kernel does not
+ * have. */
 struct ksigaction {
 	void (*handler)(int, siginfo_t *, void *);
 	unsigned long flags;
+#if CT_KSIGACTION_RESTORER
 	void (*restorer)(void);
-	unsigned long mask[_NSIG / 8 / sizeof(long)];
+#endif
+	sigset_t mask;
 };
 
 /* glibc's sigaction refuses the internal signals: the raw call.  The
@@ -23,12 +30,14 @@ void ct_sigaction_internal(int sig, void (*fn)(int, siginfo_t *, void *))
 	struct ksigaction old, sa = {
 		.handler = fn,
 		.flags = SA_SIGINFO | SA_RESTART | CT_SA_RESTORER_FLAG,
+#if CT_KSIGACTION_RESTORER
 		.restorer = CT_SA_RESTORER,
+#endif
 	};
-	if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof old.mask) == 0 &&
+	if (syscall(SYS_rt_sigaction, sig, NULL, &old, _NSIG / 8) == 0 &&
 	    old.handler == fn)
 		return;
-	syscall(SYS_rt_sigaction, sig, &sa, NULL, sizeof sa.mask);
+	syscall(SYS_rt_sigaction, sig, &sa, NULL, _NSIG / 8);
 }
 
 int ct_pin(struct ct_thread *t)

@@ -65,7 +65,9 @@ static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
 /* ---- signals: what cancellation needs to know of an interrupted
  * context (cancel.c) ---- */
 
-/* The kernel provides the signal return (the vDSO's): no restorer. */
+/* The kernel provides the signal return (the vDSO's): no restorer.  Its
+ * struct sigaction still has the field. */
+#define CT_KSIGACTION_RESTORER 1
 #define CT_SA_RESTORER_FLAG 0
 #define CT_SA_RESTORER NULL
 

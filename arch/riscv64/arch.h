@@ -64,9 +64,9 @@ static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
 /* ---- signals: what cancellation needs to know of an interrupted
  * context (cancel.c) ---- */
 
-/* The kernel provides the signal return (the vDSO's): no restorer.  Its
- * struct sigaction has no sa_restorer field here either: the NULL in that
- * slot of signal.c's struct reads as the empty mask the library asks for. */
+/* The kernel provides the signal return (the vDSO's): no restorer, and
+ * its struct sigaction has no sa_restorer field. */
+#define CT_KSIGACTION_RESTORER 0
 #define CT_SA_RESTORER_FLAG 0
 #define CT_SA_RESTORER NULL
 

@@ -67,8 +67,10 @@ static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
 
 /* The raw rt_sigaction needs a restorer on x86_64 (sigreturn.S): the
  * flag (SA_RESTORER) and the function; 0 and NULL where the kernel
- * provides one. */
+ * provides one.  CT_KSIGACTION_RESTORER: the kernel's struct sigaction
+ * has the sa_restorer field. */
 void ct_restore_rt(void);
+#define CT_KSIGACTION_RESTORER 1
 #define CT_SA_RESTORER_FLAG 0x04000000
 #define CT_SA_RESTORER ct_restore_rt
 
