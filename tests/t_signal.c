@@ -9,11 +9,12 @@
 
 static atomic_int got_tid, got_value;
 
+/* The value first: the test reads it once it sees the tid. */
 static void on_sig(int sig, siginfo_t *si, void *uc)
 {
-	atomic_store(&got_tid, ct_gettid());
 	if (si->si_code == SI_QUEUE)
 		atomic_store(&got_value, si->si_value.sival_int);
+	atomic_store(&got_tid, ct_gettid());
 }
 
 struct target {
