@@ -22,6 +22,8 @@
  *                            start of struct pthread
  *   CT_ARCH_RSEQ_SIG         the signature glibc registers rseq areas with;
  *                            0 where glibc keeps no rseq area
+ *   CT_ARCH_64B_ATOMICS      glibc's __HAVE_64B_ATOMICS, which chooses its
+ *                            semaphore protocol
  *
  * Thread creation
  *   ct_clone()               clone.S: the raw system call, see below.  The
@@ -45,6 +47,9 @@
  *                            futex wait unwinds from a frame with unwind
  *                            information, which glibc's syscall() lacks on
  *                            some CPUs (riscv64).
+ *   CT_SYS_FUTEX,            the calls that take the library's struct
+ *   CT_SYS_TIMER_SETTIME     timespec: its time_t has 64 bits on every CPU
+ *                            (on i386 the *_time64 calls)
  *   CT_SYS_ID(name)          the set*id system calls with 32-bit ids
  *
  * Signals (a section of its own in each arch.h)

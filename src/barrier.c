@@ -18,7 +18,7 @@ struct ct_barrier {
 	unsigned count;
 	int shared;
 	_Atomic int inside;
-	int pad[3];
+	char pad[sizeof(pthread_barrier_t) - 5 * sizeof(int)];	/* i386: 0 */
 };
 _Static_assert(sizeof(struct ct_barrier) == sizeof(pthread_barrier_t), "barrier size");
 

@@ -101,7 +101,7 @@ static void retry_later(struct ct_thread *t)
 		t->kt.cancel_timer_armed = true;
 	}
 	struct itimerspec its = { .it_value = { 0, 1000000 } };
-	syscall(SYS_timer_settime, t->kt.cancel_timer, 0, &its, NULL);
+	syscall(CT_SYS_TIMER_SETTIME, t->kt.cancel_timer, 0, &its, NULL);
 }
 
 static void on_sigcancel(int sig, siginfo_t *si, void *uc)

@@ -35,6 +35,7 @@
  * leaves, passes on a signal it may have been sent (POSIX: a cancelled
  * waiter consumes no signal another waiter could take), and takes the
  * mutex back before the program's cleanup handlers run. */
+#define _GNU_SOURCE	/* <pthread.h> declares the clock* variants */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"

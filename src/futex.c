@@ -11,7 +11,7 @@
 static ct_tcb_free long sys_futex(_Atomic int *addr, int op, int val, long arg4,
 		      _Atomic int *addr2, int val3)
 {
-	return ct_syscall(SYS_futex, (long)addr, op, val, arg4, (long)addr2,
+	return ct_syscall(CT_SYS_FUTEX, (long)addr, op, val, arg4, (long)addr2,
 			  val3);
 }
 

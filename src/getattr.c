@@ -1,6 +1,7 @@
 /* pthread_getattr_np: the attributes a running thread actually has. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ static int main_stack(void **addr, size_t *size)
 	int err = ENOENT;
 	char line[512];
 	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%lx-%lx", &from, &to) != 2)
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &from, &to) != 2)
 			continue;
 		if (from <= end && end < to) {
 			struct rlimit rl;

@@ -331,8 +331,11 @@ static void cancel_fields(void)
 	ct_glibc.off_cancelhandling = db_offset("_thread_db_pthread_cancelhandling");
 	ct_glibc.off_cleanup_jmp_buf = ct_glibc.off_cancelhandling - sizeof(void *);
 	ct_glibc.off_cleanup = ct_glibc.off_cleanup_jmp_buf - sizeof(void *);
-	void (*reg)(__pthread_unwind_buf_t *) = need_libc("__pthread_register_cancel");
-	void (*unreg)(__pthread_unwind_buf_t *) = need_libc("__pthread_unregister_cancel");
+	/* <pthread.h>'s types: i386 passes the buffer in a register. */
+	__typeof(__pthread_register_cancel) *reg =
+		need_libc("__pthread_register_cancel");
+	__typeof(__pthread_unregister_cancel) *unreg =
+		need_libc("__pthread_unregister_cancel");
 	void (*push)(struct _pthread_cleanup_buffer *, void (*)(void *), void *) =
 		need_libc("_pthread_cleanup_push");
 	void (*pop)(struct _pthread_cleanup_buffer *, int) =

@@ -41,9 +41,12 @@
 #define ct_private __attribute__((section("ct_private")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-/* An exported second name for a function (glibc's __pthread_* aliases). */
+/* An exported second name for a function (glibc's __pthread_* aliases),
+ * given as the symbol itself: with _GNU_SOURCE <pthread.h> maps some of
+ * the names (the deprecated _np spellings) onto their targets. */
 #define ct_alias(name, target) \
-	__typeof(target) name __attribute__((alias(#target), copy(target)))
+	__typeof(target) ct_alias_##name __asm__(#name) \
+		__attribute__((alias(#target), copy(target)))
 
 /* ---- futex.c: every futex call of the library goes through here ---- */
 
@@ -321,7 +324,7 @@ extern hidden ct_lock_t ct_cache_lock;
 
 /* ---- attr.c ---- */
 struct ct_attr {			/* the inside of a pthread_attr_t */
-	int detach, policy, inherit, scope;
+	signed char detach, policy, inherit, scope;	/* i386's is 36 bytes */
 	struct sched_param param;
 	bool have_stack;
 	size_t guard_size;
@@ -465,6 +468,18 @@ struct ct_unwind_buf {
 };
 _Static_assert(sizeof(struct ct_unwind_buf) == sizeof(__pthread_unwind_buf_t),
 	       "glibc's unwind buffer");
+/* glibc's entry points for the buffers, as <pthread.h> declares them for
+ * programs built without exceptions (the library is built with them,
+ * where the header leaves them out): __cleanup_fct_attribute passes the
+ * buffer in a register on i386. */
+void __pthread_register_cancel(__pthread_unwind_buf_t *) __cleanup_fct_attribute;
+void __pthread_unregister_cancel(__pthread_unwind_buf_t *) __cleanup_fct_attribute;
+void __pthread_register_cancel_defer(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
+void __pthread_unregister_cancel_restore(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
+_Noreturn void __pthread_unwind_next(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
 static inline struct ct_unwind_buf **ct_cleanup_jmp_buf(void *pd)
 {
 	return CT_PD_FIELD(pd, ct_glibc.off_cleanup_jmp_buf, struct ct_unwind_buf *);

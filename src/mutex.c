@@ -11,6 +11,7 @@
  *
  * Checked types keep the owner's tid in `owner' for EDEADLK/EPERM and
  * recursion; the normal type skips that, as glibc does. */
+#define _GNU_SOURCE	/* <pthread.h> declares the clock* variants */
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -253,15 +254,41 @@ static inline struct robust_list *untag(struct robust_list *n)
 	return (struct robust_list *)((uintptr_t)n & ~(uintptr_t)1);
 }
 
-/* Push m in front.  `prev' (untagged) makes unlinking O(1). */
+/* The node before n, whose `next' leads to it.  Doubly linked, `prev'
+ * (untagged) makes this O(1).  Singly linked, the list is walked from the
+ * head: it holds the mutexes the thread owns, most recently locked first,
+ * which is usually the one unlocked. */
+static struct robust_list *robust_prev(struct robust_list_head *h,
+				       struct ct_mutex *m)
+{
+#if __PTHREAD_MUTEX_HAVE_PREV
+	return m->prev;
+#else
+	struct robust_list *p = &h->list;
+	while (untag(p->next) != &m->next)
+		p = untag(p->next);
+	return p;
+#endif
+}
+
+/* Doubly linked: the node after `prev' now is n (tagged or the head). */
+static inline void set_prev(struct robust_list_head *h, struct robust_list *n,
+			    struct robust_list *prev)
+{
+#if __PTHREAD_MUTEX_HAVE_PREV
+	if (untag(n) != &h->list)
+		node_mutex(untag(n))->prev = prev;
+#endif
+}
+
+/* Push m in front. */
 static void robust_link(struct robust_list_head *h, struct ct_mutex *m,
 			int kind)
 {
 	struct robust_list *first = h->list.next;
 	m->next.next = first;
-	m->prev = &h->list;
-	if (untag(first) != &h->list)
-		node_mutex(untag(first))->prev = &m->next;
+	set_prev(h, &m->next, &h->list);
+	set_prev(h, first, &m->next);
 	KERNEL_VISIBLE();
 	h->list.next = tagged(m, kind);
 	KERNEL_VISIBLE();
@@ -269,10 +296,9 @@ static void robust_link(struct robust_list_head *h, struct ct_mutex *m,
 
 static void robust_unlink(struct robust_list_head *h, struct ct_mutex *m)
 {
-	struct robust_list *n = m->next.next;
-	m->prev->next = n;
-	if (untag(n) != &h->list)
-		node_mutex(untag(n))->prev = m->prev;
+	struct robust_list *n = m->next.next, *p = robust_prev(h, m);
+	p->next = n;
+	set_prev(h, n, p);
 	KERNEL_VISIBLE();
 }
 

@@ -14,6 +14,7 @@
  * PTHREAD_RWLOCK_PREFER_WRITER_NP behaves like PREFER_READER, as in glibc:
  * a thread holding a read lock may take it again, which writer
  * preference would deadlock. */
+#define _GNU_SOURCE	/* <pthread.h> declares the clock* variants */
 #include <errno.h>
 #include <limits.h>
 #include "sync.h"
@@ -24,16 +25,19 @@
 #define WW	0x20000000
 #define WR	0x40000000
 
+#define KIND_OFF offsetof(pthread_rwlock_t, __data.__flags)
 struct ct_rwlock {
 	_Atomic int word;
 	_Atomic int writer;	/* tid of the write owner, for EDEADLK/EPERM */
 	int shared;		/* PTHREAD_PROCESS_SHARED */
-	int pad[9];
-	int kind;		/* offset 48, as glibc's __flags */
-	int pad2;
+	char pad[KIND_OFF - 3 * sizeof(int)];
+	/* At glibc's __flags, which its static initializers write: an int
+	 * on 64-bit CPUs, a byte followed by three zero ones on i386. */
+	int kind;
+	char pad2[sizeof(pthread_rwlock_t) - KIND_OFF - sizeof(int)];
 };
 _Static_assert(sizeof(struct ct_rwlock) == sizeof(pthread_rwlock_t), "rwlock size");
-_Static_assert(offsetof(struct ct_rwlock, kind) == 48, "rwlock kind offset");
+_Static_assert(offsetof(struct ct_rwlock, kind) == KIND_OFF, "rwlock kind offset");
 
 #define RW(p) ((struct ct_rwlock *)(p))
 

@@ -84,8 +84,7 @@ static int create_tmp(char tmp[static PATH_MAX], mode_t mode, unsigned value)
 {
 	sem_t init;
 	memset(&init, 0, sizeof init);
-	((struct ct_sem *)&init)->data = value;
-	((struct ct_sem *)&init)->private = CT_SEM_SHARED;
+	sem_init(&init, 1, value);
 	for (int tries = 0; tries < 100; tries++) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);

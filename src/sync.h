@@ -1,8 +1,10 @@
 /* Private to the synchronization objects: how they use glibc's object
  * sizes, and the few calls between families (condvar -> mutex, C11 ->
- * pthread).  Only the offsets glibc's static initializers write are
- * fixed: a mutex's kind at byte 16 and a rwlock's kind at byte 48; an
- * all-zero object of any type is a valid default one. */
+ * pthread).  Sizes are those of glibc's types on the CPU, and only the
+ * offsets glibc's static initializers write are fixed, at glibc's places
+ * (offsetof on glibc's own types): a mutex's kind (byte 16 on 64-bit
+ * CPUs, 12 on i386) and a rwlock's (byte 48, or 24); an all-zero object
+ * of any type is a valid default one. */
 #ifndef CT_SYNC_H
 #define CT_SYNC_H
 
@@ -25,6 +27,10 @@
 			 CT_MK_SHARED | (0xfff << CT_MK_CEIL_SHIFT))
 #define CT_MK_DESTROYED	(-1)	/* any use after destroy gives EINVAL */
 
+/* The fields in glibc's order (struct __pthread_mutex_s), which differs
+ * with the link format of glibc's robust list on the CPU: doubly linked
+ * (64-bit CPUs), or singly linked in a word shared with the spin count
+ * (i386, where the kind comes before the spare word). */
 struct ct_mutex {
 	/* Robust and PI mutexes: the kernel's word, owner tid |
 	 * FUTEX_WAITERS | FUTEX_OWNER_DIED.  The others: 0 free, 1 locked,
@@ -34,18 +40,29 @@ struct ct_mutex {
 	/* Checked types (recursive, errorcheck, PP): the owner's tid.
 	 * Robust: CT_OWNER_INCONSISTENT / CT_OWNER_NOTRECOVERABLE or 0. */
 	_Atomic int owner;
+#if __PTHREAD_MUTEX_HAVE_PREV
 	int saved_prio;		/* PP: owner's priority before the boost + 1 */
-	_Atomic int kind;	/* offset 16, as glibc's __kind */
+	_Atomic int kind;	/* glibc's __kind */
 	short spins;		/* adaptive: learned spin budget */
 	short unused;
 	/* Robust: the owner thread's list of held robust mutexes.  Only the
 	 * owner touches them; `next' is the node the kernel walks. */
 	struct robust_list *prev;
 	struct robust_list next;
+#else
+	_Atomic int kind;
+	int saved_prio;
+	union {			/* a robust mutex never spins */
+		short spins;
+		struct robust_list next;
+	};
+#endif
 };
-/* aarch64's pthread_mutex_t is 48 bytes, the others' 40: ours fits. */
+/* aarch64's pthread_mutex_t is 48 bytes, the other 64-bit CPUs' 40,
+ * i386's 24: ours fits. */
 _Static_assert(sizeof(struct ct_mutex) <= sizeof(pthread_mutex_t), "mutex size");
-_Static_assert(offsetof(struct ct_mutex, kind) == 16, "mutex kind offset");
+_Static_assert(offsetof(struct ct_mutex, kind) ==
+	       offsetof(pthread_mutex_t, __data.__kind), "mutex kind offset");
 
 #define CT_OWNER_INCONSISTENT	0x7fffffff
 #define CT_OWNER_NOTRECOVERABLE	0x7ffffffe
@@ -88,7 +105,8 @@ struct ct_cond {
 	_Atomic int bcast;	/* bumped before each requeueing broadcast */
 	struct ct_mutex *_Atomic mutex;	/* private only: the waiters' mutex */
 	int flags;		/* condattr: CT_COND_MONOTONIC | CT_COND_SHARED */
-	int pad[5];
+	char pad[sizeof(pthread_cond_t) - sizeof(uint64_t) - 3 * sizeof(int) -
+		 sizeof(void *)];
 };
 _Static_assert(sizeof(struct ct_cond) == sizeof(pthread_cond_t), "cond size");
 #define CT_COND_MONOTONIC 1
@@ -109,19 +127,33 @@ static inline int ct_thrd_result(int err)
 	}
 }
 
-/* ---- sem.c: glibc's semaphore protocol, so that a glibc process and
- * ours can share a named one: a 64-bit word, value in the low half and
- * the number of waiters in the high half; waiters sleep on the value.
- * `private' is glibc's inverted flag: 0 process-private, CT_SEM_SHARED
- * (FUTEX_PRIVATE_FLAG's value) process-shared. */
+/* ---- sem.c: glibc's semaphore protocol on the CPU, so that a glibc
+ * process and ours can share a named one.  With 64-bit atomics: one
+ * word, the value in the low half and the number of waiters in the high
+ * half; waiters sleep on the value.  Without (i386): the value shifted
+ * left by one, its low bit set while waiters may sleep on the word, and
+ * their number in a word of its own.  `private' is glibc's inverted
+ * flag: 0 process-private, CT_SEM_SHARED (FUTEX_PRIVATE_FLAG's value)
+ * process-shared. */
+#if CT_ARCH_64B_ATOMICS
 struct ct_sem {
 	_Atomic uint64_t data;
 	int private;
-	int pad[5];
+	char pad[sizeof(sem_t) - sizeof(uint64_t) - sizeof(int)];
 };
-_Static_assert(sizeof(struct ct_sem) == sizeof(sem_t), "sem size");
 #define CT_SEM_WAITER_SHIFT 32
 #define CT_SEM_VALUE_MASK 0xffffffffu
+#else
+struct ct_sem {
+	_Atomic unsigned value;
+	int private;
+	int pad;
+	_Atomic unsigned nwaiters;
+};
+#define CT_SEM_VALUE_SHIFT 1
+#define CT_SEM_NWAITERS 1u
+#endif
+_Static_assert(sizeof(struct ct_sem) == sizeof(sem_t), "sem size");
 #define CT_SEM_SHARED FUTEX_PRIVATE_FLAG
 
 /* The pshared attribute of every attribute object: the `flag' bit of an

@@ -87,31 +87,31 @@ void ct_unwind(struct ct_thread *t)
 /* pthread_cleanup_push in C without exceptions: a buffer set with
  * __sigsetjmp; cancellation jumps there, the handler runs, and this goes
  * on to the next buffer. */
-void __pthread_register_cancel(__pthread_unwind_buf_t *b)
+void __cleanup_fct_attribute __pthread_register_cancel(__pthread_unwind_buf_t *b)
 {
 	ct_unwind_outermost((struct ct_unwind_buf *)b);
 }
 
-void __pthread_unregister_cancel(__pthread_unwind_buf_t *b)
+void __cleanup_fct_attribute __pthread_unregister_cancel(__pthread_unwind_buf_t *b)
 {
 	void *pd = ct_tp_to_pd(ct_get_tp());
 	*ct_cleanup_jmp_buf(pd) = ((struct ct_unwind_buf *)b)->prev;
 }
 
-void __pthread_register_cancel_defer(__pthread_unwind_buf_t *b)
+void __cleanup_fct_attribute __pthread_register_cancel_defer(__pthread_unwind_buf_t *b)
 {
 	struct ct_unwind_buf *buf = (struct ct_unwind_buf *)b;
 	buf->canceltype = ct_cancel_type_defer();
 	ct_unwind_outermost(buf);
 }
 
-void __pthread_unregister_cancel_restore(__pthread_unwind_buf_t *b)
+void __cleanup_fct_attribute __pthread_unregister_cancel_restore(__pthread_unwind_buf_t *b)
 {
 	__pthread_unregister_cancel(b);
 	ct_cancel_type_restore(((struct ct_unwind_buf *)b)->canceltype);
 }
 
-void __pthread_unwind_next(__pthread_unwind_buf_t *b)
+void __cleanup_fct_attribute __pthread_unwind_next(__pthread_unwind_buf_t *b)
 {
 	unwind_to(ct_self(), ((struct ct_unwind_buf *)b)->prev);
 }

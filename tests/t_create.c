@@ -133,9 +133,15 @@ static int cmp_int(const void *a, const void *b)
 
 START_TEST(test_thousand_alive)
 {
+	/* 256 KiB stacks: a 32-bit address space has no room for a
+	 * thousand default ones (8 MiB). */
 	static pthread_t th[MANY];
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 256 << 10);
 	for (intptr_t i = 0; i < MANY; i++)
-		th[i] = ct_start(NULL, many_thread, (void *)i);
+		th[i] = ct_start(&a, many_thread, (void *)i);
+	pthread_attr_destroy(&a);
 	ct_wait_at_least(&many_alive, MANY);
 	ck_assert_int_ge(ct_count_tasks(), MANY + 1);
 	qsort(many_tid, MANY, sizeof *many_tid, cmp_int);

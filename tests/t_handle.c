@@ -101,7 +101,7 @@ START_TEST(garbage)
 {
 	static const uintptr_t values[] = {
 		0, 1, 2, 0x1000, 0xdeadbeef, (uintptr_t)-1, (uintptr_t)-4096,
-		(uintptr_t)&values, (uintptr_t)1 << 40, 12345678,
+		(uintptr_t)&values, UINTPTR_MAX / 3, 12345678,
 	};
 	for (size_t i = 0; i < sizeof values / sizeof *values; i++)
 		assert_dead((pthread_t)values[i]);

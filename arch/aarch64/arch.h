@@ -29,6 +29,10 @@ static inline uintptr_t ct_get_tp(void)
  * registers every thread's rseq area with. */
 #define CT_ARCH_RSEQ_SIG RSEQ_SIG
 
+/* glibc's __HAVE_64B_ATOMICS: its semaphores keep the value and the
+ * waiters in one 64-bit word (sync.h). */
+#define CT_ARCH_64B_ATOMICS 1
+
 /* ---- thread creation ---- */
 #define CT_ARCH_STACK_DEFAULT (2UL << 20)
 /* 64 KiB: a function may drop its stack pointer by up to 64 KiB before it
@@ -58,6 +62,10 @@ static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
 			  : "memory");
 	return x0;
 }
+
+/* The calls that take the library's struct timespec. */
+#define CT_SYS_FUTEX SYS_futex
+#define CT_SYS_TIMER_SETTIME SYS_timer_settime
 
 /* The set*id system calls (32-bit ids under the plain names here). */
 #define CT_SYS_ID(name) SYS_##name

@@ -5,6 +5,8 @@
 #ifndef CT_ARCH_H
 #define CT_ARCH_H
 
+#include <stdbool.h>
+#include <ucontext.h>
 #include "arch_common.h"
 
 /* ---- thread pointer and TLS ---- */
@@ -31,6 +33,10 @@ static inline uintptr_t ct_get_tp(void)
  * registers every thread's rseq area with. */
 #define CT_ARCH_RSEQ_SIG RSEQ_SIG
 
+/* glibc's __HAVE_64B_ATOMICS: none here, its semaphores keep the value
+ * and the waiters in two 32-bit words (sync.h). */
+#define CT_ARCH_64B_ATOMICS 0
+
 /* ---- thread creation ---- */
 #define CT_ARCH_STACK_DEFAULT (2UL << 20)
 #define CT_ARCH_MIN_GUARD 0UL
@@ -44,22 +50,59 @@ static inline void ct_cpu_relax(void)
 
 /* ---- system calls ---- */
 
-/* The raw system call: -errno on failure, and no errno, no TLS touched
- * (a parked thread waits with it while its TLS is being renewed).  The
- * sixth argument goes in %ebp, which may be the frame pointer: it is
- * pushed first (its operand read before %esp moves), then loaded. */
-static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
-			      long f)
+/* The raw system call (syscall.S): -errno on failure, and no errno, no
+ * TLS touched.  Not inline: the sixth argument goes in %ebp, and a
+ * signal that interrupts the `int $0x80' must find CFI that describes
+ * the frame exactly there, to unwind from it (cancellation); inline
+ * assembly that pushes %ebp has none. */
+long ct_syscall(long n, long a, long b, long c, long d, long e, long f)
+	__attribute__((visibility("hidden")));
+
+/* The calls that take the library's struct timespec: it is built with a
+ * 64-bit time_t here (configure), as the *_time64 calls take (Linux
+ * 5.1). */
+#define CT_SYS_FUTEX SYS_futex_time64
+#define CT_SYS_TIMER_SETTIME SYS_timer_settime64
+
+/* The set*id system calls that take 32-bit ids (the plain names take
+ * 16-bit ones here). */
+#define CT_SYS_ID(name) SYS_##name##32
+
+/* ---- signals: what cancellation needs to know of an interrupted
+ * context (cancel.c) ---- */
+
+/* The kernel provides the signal return (the vDSO's): no restorer.  Its
+ * struct sigaction has the field. */
+#define CT_KSIGACTION_RESTORER 1
+#define CT_SA_RESTORER_FLAG 0
+#define CT_SA_RESTORER NULL
+
+/* The interrupted instruction, and the system call result register. */
+static inline uintptr_t ct_uc_pc(const ucontext_t *uc)
 {
-	long ret;
-	__asm__ volatile ("pushl %7\n\tpush %%ebp\n\tmov 4(%%esp), %%ebp\n\t"
-			  "int $0x80\n\tpop %%ebp\n\tadd $4, %%esp"
-			  : "=a"(ret)
-			  : "a"(n), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), "g"(f)
-			  : "memory");
-	return ret;
+	return uc->uc_mcontext.gregs[14];	/* REG_EIP */
+}
+static inline long ct_uc_sysret(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.gregs[11];	/* REG_EAX */
+}
+/* Is there an `int $0x80' at pc?  (glibc's own calls go through the
+ * vDSO's __kernel_vsyscall, which restarts and returns at one too.) */
+#define CT_SYSCALL_INSN_LEN 2
+static inline bool ct_is_syscall_insn(uintptr_t pc)
+{
+	const unsigned char *p = (const unsigned char *)pc;
+	return p[0] == 0xcd && p[1] == 0x80;
 }
 
-/* ---- signals ---- */
+/* The stack pointer glibc's setjmp saved in a jump buffer: slot 4,
+ * mangled with the TCB's pointer guard (at 0x18; xor, then rotate left
+ * 9). */
+static inline uintptr_t ct_jmpbuf_sp(const void *jb)
+{
+	uintptr_t sp = ((const uintptr_t *)jb)[4], guard;
+	__asm__ ("movl %%gs:%c1,%0" : "=r"(guard) : "i"(0x18));
+	return ((sp >> 9) | (sp << 23)) ^ guard;
+}
 
 #endif

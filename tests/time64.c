@@ -1,0 +1,153 @@
+/* glibc's *64 entry points, on a CPU whose time_t is 32 bits by default
+ * (i386): this program is built with _TIME_BITS=64, so <pthread.h>,
+ * <semaphore.h> and <threads.h> send every call that takes a timespec to
+ * its *64 name.  Each times out when it should, and a deadline past 2038
+ * is a deadline, not one that has passed (a 32-bit time would have
+ * wrapped it). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <semaphore.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+#include "common.h"
+
+_Static_assert(sizeof(time_t) == 8, "built with _TIME_BITS=64");
+
+/* In ms from now on `clock'. */
+static struct timespec in(clockid_t clock, long ms)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += ms % 1000 * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* 1 January 2100, on CLOCK_REALTIME. */
+static const struct timespec after_2038 = { .tv_sec = 4102444800LL };
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static atomic_int held, release;
+
+/* Holds m and rw for writing until released. */
+static void *holder(void *arg)
+{
+	pthread_mutex_lock(&m);
+	pthread_rwlock_wrlock(&rw);
+	atomic_store(&held, 1);
+	ct_wait_at_least(&release, 1);
+	pthread_rwlock_unlock(&rw);
+	pthread_mutex_unlock(&m);
+	return NULL;
+}
+
+START_TEST(timeouts)
+{
+	held = release = 0;
+	pthread_t th = ct_start(NULL, holder, NULL);
+	ct_wait_at_least(&held, 1);
+	struct timespec t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(pthread_mutex_timedlock(&m, &t), ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &t), ETIMEDOUT);
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(pthread_rwlock_timedrdlock(&rw, &t), ETIMEDOUT);
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(pthread_rwlock_timedwrlock(&rw, &t), ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(pthread_rwlock_clockrdlock(&rw, CLOCK_MONOTONIC, &t), ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(pthread_rwlock_clockwrlock(&rw, CLOCK_MONOTONIC, &t), ETIMEDOUT);
+	/* th runs on: the joins time out too. */
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(pthread_timedjoin_np(th, NULL, &t), ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(pthread_clockjoin_np(th, NULL, CLOCK_MONOTONIC, &t), ETIMEDOUT);
+	atomic_store(&release, 1);
+	ck_assert_int_eq(pthread_clockjoin_np(th, NULL, CLOCK_REALTIME, &after_2038), 0);
+	/* Free now: the far deadline does not matter. */
+	ck_assert_int_eq(pthread_mutex_timedlock(&m, &after_2038), 0);
+	pthread_mutex_unlock(&m);
+	ck_assert_int_eq(pthread_rwlock_timedwrlock(&rw, &after_2038), 0);
+	pthread_rwlock_unlock(&rw);
+
+	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+	pthread_mutex_lock(&m);
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &t), ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(pthread_cond_clockwait(&c, &m, CLOCK_MONOTONIC, &t), ETIMEDOUT);
+	pthread_mutex_unlock(&m);
+
+	sem_t s;
+	sem_init(&s, 0, 0);
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(sem_timedwait(&s, &t), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	t = in(CLOCK_MONOTONIC, 20);
+	ck_assert_int_eq(sem_clockwait(&s, CLOCK_MONOTONIC, &t), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+
+	mtx_t cm;
+	cnd_t cc;
+	ck_assert_int_eq(mtx_init(&cm, mtx_timed), thrd_success);
+	ck_assert_int_eq(cnd_init(&cc), thrd_success);
+	ck_assert_int_eq(mtx_lock(&cm), thrd_success);
+	t = in(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(cnd_timedwait(&cc, &cm, &t), thrd_timedout);
+	mtx_unlock(&cm);
+	ck_assert_int_eq(mtx_timedlock(&cm, &after_2038), thrd_success);
+	mtx_unlock(&cm);
+	struct timespec ms = { 0, 1000000 }, left;
+	ck_assert_int_eq(thrd_sleep(&ms, &left), 0);
+}
+END_TEST
+
+/* A waiter with a deadline past 2038 sleeps until the post. */
+static sem_t later;
+
+static void *post_later(void *arg)
+{
+	usleep(50000);
+	sem_post(&later);
+	return NULL;
+}
+
+START_TEST(far_deadline_waits)
+{
+	sem_init(&later, 0, 0);
+	pthread_t th = ct_start(NULL, post_later, NULL);
+	ck_assert_int_eq(sem_timedwait(&later, &after_2038), 0);
+	ct_join(th);
+}
+END_TEST
+
+static Suite *time64_suite(void)
+{
+	Suite *s = suite_create("time64");
+	TCase *tc = tcase_create("time64");
+	tcase_add_test(tc, timeouts);
+	tcase_add_test(tc, far_deadline_waits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	static Suite *(*const suites[])(void) = { time64_suite, NULL };
+	static const char *const extra[] = {
+		"__pthread_mutex_timedlock64", "__pthread_mutex_clocklock64",
+		"__pthread_rwlock_timedrdlock64", "__pthread_rwlock_timedwrlock64",
+		"__pthread_rwlock_clockrdlock64", "__pthread_rwlock_clockwrlock64",
+		"__pthread_cond_timedwait64", "__pthread_cond_clockwait64",
+		"__pthread_timedjoin_np64", "__pthread_clockjoin_np64",
+		"__sem_timedwait64", "__sem_clockwait64", "__mtx_timedlock64",
+		"__cnd_timedwait64", "__thrd_sleep64", NULL };
+	return ct_test_main(suites, extra, NULL);
+}
