@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <locale.h>
 #include <netdb.h>
@@ -268,10 +269,24 @@ static struct tcache_entry *tcache_next(struct tcache_entry *e)
 	return (struct tcache_entry *)(((uintptr_t)&e->next >> 12) ^ e->next);
 }
 
+/* Copy len bytes from src, which may be no valid address: false then.
+ * process_vm_readv fails rather than faults; qemu-user does not have it
+ * (ENOSYS), and there a pipe does the same (write fails with EFAULT).
+ * The pipe, once made, stays in *fds for the next call. */
+static bool peek(void *dst, const void *src, size_t len, int fds[2])
+{
+	struct iovec mine = { dst, len }, theirs = { (void *)src, len };
+	if (process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0) == (ssize_t)len)
+		return true;
+	if (errno != ENOSYS || (fds[0] < 0 && pipe2(fds, O_CLOEXEC)))
+		return false;
+	return write(fds[1], src, len) == (ssize_t)len &&
+	       read(fds[0], dst, len) == (ssize_t)len;
+}
+
 /* Found on the calling thread: after it frees chunk a then chunk b of one
  * size, its cache struct has b at the head of a bin and a after it.  A
- * word of the block is read as a struct only through process_vm_readv,
- * which fails rather than faults on what is not a pointer.  With another
+ * word of the block is read as a struct only through peek.  With another
  * malloc, or the cache tuned off, nothing matches: no cache to empty. */
 static void find_tcache(void)
 {
@@ -282,18 +297,21 @@ static void find_tcache(void)
 	uintptr_t first = (uintptr_t)a, second = (uintptr_t)b;
 	free(a);
 	free(b);
+	int fds[2] = { -1, -1 };
 	for (size_t off = 0; off + sizeof(void *) <= ct_glibc.libc_tls_size;
 	     off += sizeof(void *)) {
 		struct tcache tc;
-		struct iovec mine = { &tc, sizeof tc };
-		struct iovec theirs = { FIELD(block, off, void *), sizeof tc };
-		if (!theirs.iov_base || process_vm_readv(getpid(), &mine, 1,
-							 &theirs, 1, 0) != sizeof tc)
+		void *p = FIELD(block, off, void *);
+		if (!p || !peek(&tc, p, sizeof tc, fds))
 			continue;
 		for (int i = 0; i < CT_TCACHE_BINS; i++)
 			if ((uintptr_t)tc.bins[i] == second && tc.counts[i] >= 2 &&
 			    (uintptr_t)tcache_next(tc.bins[i]) == first)
 				tcache_off = off;
+	}
+	if (fds[0] >= 0) {
+		close(fds[0]);
+		close(fds[1]);
 	}
 }
 
