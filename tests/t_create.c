@@ -111,7 +111,7 @@ START_TEST(test_self_equal)
 }
 END_TEST
 
-/* ---- 1,000 threads alive at once ---- */
+/* ---- 1,000 threads alive at once (100 under an emulator) ---- */
 
 #define MANY 1000
 static atomic_int many_alive, many_release;
@@ -136,19 +136,20 @@ START_TEST(test_thousand_alive)
 	/* 256 KiB stacks: a 32-bit address space has no room for a
 	 * thousand default ones (8 MiB). */
 	static pthread_t th[MANY];
+	int n = ct_test_scaled(MANY, 10);
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 256 << 10);
-	for (intptr_t i = 0; i < MANY; i++)
+	for (intptr_t i = 0; i < n; i++)
 		th[i] = ct_start(&a, many_thread, (void *)i);
 	pthread_attr_destroy(&a);
-	ct_wait_at_least(&many_alive, MANY);
-	ck_assert_int_ge(ct_count_tasks(), MANY + 1);
-	qsort(many_tid, MANY, sizeof *many_tid, cmp_int);
-	for (int i = 1; i < MANY; i++)
+	ct_wait_at_least(&many_alive, n);
+	ck_assert_int_ge(ct_count_tasks(), n + 1);
+	qsort(many_tid, n, sizeof *many_tid, cmp_int);
+	for (int i = 1; i < n; i++)
 		ck_assert_int_ne(many_tid[i - 1], many_tid[i]);
 	atomic_store(&many_release, 1);
-	for (intptr_t i = 0; i < MANY; i++)
+	for (intptr_t i = 0; i < n; i++)
 		ck_assert_ptr_eq(ct_join(th[i]), (void *)(i * 3 + 1));
 	ct_test_quiesce();
 	ck_assert_int_eq(ct_tasks_settle(1), 1);
@@ -236,10 +237,11 @@ START_TEST(test_detached_many)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (int i = 0; i < 500; i++)
+	int n = ct_test_scaled(500, 5);
+	for (int i = 0; i < n; i++)
 		ct_start(&attr, count_thread, NULL);
 	pthread_attr_destroy(&attr);
-	ct_wait_at_least(&detached_runs, 500);
+	ct_wait_at_least(&detached_runs, n);
 	/* and a joinable one still works afterwards */
 	static const struct ret_case c = { RETURN, (void *)5 };
 	ck_assert_ptr_eq(ct_join(ct_start(NULL, ret_thread, (void *)&c)),
@@ -405,7 +407,7 @@ START_TEST(test_errno_preserved)
 			      errno);
 	}
 	enum { PER_CYCLE = 4 };
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < ct_test_scaled(2000, 10); i++) {
 		pthread_t th[PER_CYCLE];
 		errno = 4242;
 		for (intptr_t k = 0; k < PER_CYCLE; k++)
@@ -723,7 +725,7 @@ START_TEST(test_exit_no_leak)
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
-	const int cycles = 3000;
+	const int cycles = ct_test_scaled(3000, 10);
 	/* what a warm cache holds is not a leak */
 	leak_cycles(NULL, 200);
 	leak_cycles(&detached, 200);

@@ -589,7 +589,7 @@ START_TEST(test_signals_during_create)
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
-	for (intptr_t i = 1; i <= 1000; i++) {
+	for (intptr_t i = 1; i <= ct_test_scaled(1000, 10); i++) {
 		pthread_t th[2];
 		for (int k = 0; k < 2; k++)
 			th[k] = ct_start(NULL, storm_thread, (void *)(i * 2 + k));
@@ -664,7 +664,7 @@ START_TEST(test_signal_stream_at_create)
 	ct_wait_at_least(&up, 1);
 	struct itimerval fast = { { 0, 1 }, { 0, 1 } }, off = { { 0, 0 }, { 0, 0 } };
 	ck_assert_int_eq(setitimer(ITIMER_PROF, &fast, NULL), 0);
-	for (intptr_t i = 1; i <= 3000; i++)
+	for (intptr_t i = 1; i <= ct_test_scaled(3000, 10); i++)
 		ck_assert_ptr_eq(ct_join(ct_start(NULL, stream_child, (void *)i)), (void *)i);
 	ck_assert_int_eq(setitimer(ITIMER_PROF, &off, NULL), 0);
 	atomic_store(&sender_stop, 1);
