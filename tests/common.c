@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,54 @@ void ct_test_left_out(const char *test, const char *why)
 {
 	printf("left out: %s (%s)\n", test, why);
 	fflush(stdout);
+}
+
+/* Where this thread's TLS is: an opaque call, so that the compiler
+ * cannot reuse an address computed before a signal. */
+static __thread int tls_marker;
+static void *tls_marker_address(void)
+{
+	void *p = &tls_marker;
+	__asm__ volatile ("" : "+r" (p));
+	return p;
+}
+static void *(*volatile tls_marker_at)(void) = tls_marker_address;
+
+static void *returns_arg(void *arg) { return arg; }
+static void ignores_signal(int sig) { (void)sig; }
+
+/* In a child: a thread made and joined (the newest thread's TLS is then
+ * another than main's), then a handler run and returned from in main. */
+static int probe_signal_return(void)
+{
+	pthread_t th;
+	if (pthread_create(&th, NULL, returns_arg, NULL) ||
+	    pthread_join(th, NULL))
+		return 2;
+	void *before = tls_marker_at();
+	signal(SIGUSR1, ignores_signal);
+	raise(SIGUSR1);
+	return tls_marker_at() != before;
+}
+
+int ct_signal_return_keeps_tls(const char *test)
+{
+	static int keeps = -1;
+	if (keeps < 0) {
+		/* Not ct_in_child: Check's assertions are for tests only,
+		 * and suites call this while they are being made. */
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(probe_signal_return());
+		keeps = pid > 0 && wait_status(pid) == 0;
+	}
+	if (!keeps)
+		ct_test_left_out(test, "a thread returning from a signal handler "
+				 "goes on with another thread's TLS here, glibc's "
+				 "too (qemu-i386 reloads %gs from a table all "
+				 "threads share)");
+	return keeps;
 }
 
 int ct_test_emulated(void)

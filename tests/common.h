@@ -90,6 +90,22 @@ int ct_emulator_task(int tid);
  * cannot make (never counted as passed).  One line "left out: TEST (WHY)"
  * in the test log. */
 void ct_test_left_out(const char *test, const char *why);
+/* Whether a thread that returns from a signal handler goes on with its
+ * own TLS.  Always on a real kernel; qemu-i386 (7.2) reloads the thread
+ * pointer at sigreturn from a descriptor table all threads share, which
+ * holds the newest thread's TLS: glibc's threads and ours then run on
+ * another thread's TLS.  Probed once, in a child process.  Where it is
+ * lost, also says that `test' (whose threads return from signal
+ * handlers) is left out. */
+int ct_signal_return_keeps_tls(const char *test);
+#define ct_tcase_add_signal_return(tc, fn) do {				\
+		if (ct_signal_return_keeps_tls(#fn))			\
+			tcase_add_test(tc, fn);				\
+	} while (0)
+#define ct_tcase_add_loop_signal_return(tc, fn, from, to) do {		\
+		if (ct_signal_return_keeps_tls(#fn))			\
+			tcase_add_loop_test(tc, fn, from, to);		\
+	} while (0)
 /* True under an emulator (TEST_EMULATOR set, see tests/run-test). */
 int ct_test_emulated(void);
 /* Under an emulator: n divided by `div', at least 1; else n.  For the

@@ -325,9 +325,9 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_detached_thread_local);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
-	tcase_add_test(tc, test_unwind_destructors);
-	tcase_add_test(tc, test_old_style_in_order);
-	tcase_add_test(tc, test_swallowed_unwind_aborts);
+	ct_tcase_add_signal_return(tc, test_unwind_destructors);
+	ct_tcase_add_signal_return(tc, test_old_style_in_order);
+	ct_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -918,7 +918,7 @@ Suite *create_suite(void)
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_detach_exited);
 	tcase_add_test(tc, test_detached_many);
-	tcase_add_test(tc, test_errno_preserved);
+	ct_tcase_add_signal_return(tc, test_errno_preserved);
 	tcase_add_test(tc, test_join_self);
 	tcase_add_test(tc, test_join_running);
 	ct_tcase_add_beyond_glibc(tc, test_join_bad_timespec,

@@ -791,8 +791,8 @@ Suite *glibc_suite(void)
 	tcase_add_test(tc, test_locale_thread);
 	tcase_add_test(tc, test_sched_getcpu);
 	tcase_add_test(tc, test_signal_to_thread);
-	tcase_add_test(tc, test_signals_during_create);
-	tcase_add_test(tc, test_signal_stream_at_create);
+	ct_tcase_add_signal_return(tc, test_signals_during_create);
+	ct_tcase_add_signal_return(tc, test_signal_stream_at_create);
 	tcase_add_test(tc, test_atexit_from_thread);
 	tcase_add_test(tc, test_foreign_thread);
 	suite_add_tcase(s, tc);

@@ -206,8 +206,8 @@ Suite *setxid_suite(void)
 	Suite *s = suite_create("setxid");
 	TCase *tc = tcase_create("setxid");
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, setxid_everywhere, 0, 3);
-	tcase_add_test(tc, setxid_while_creating);
+	ct_tcase_add_loop_signal_return(tc, setxid_everywhere, 0, 3);
+	ct_tcase_add_signal_return(tc, setxid_while_creating);
 	suite_add_tcase(s, tc);
 	return s;
 }
