@@ -380,6 +380,9 @@ hidden void ct_fork_init(void);
 /* ---- reuse.c: opt-in reuse of ended kernel threads ---- */
 extern hidden ct_lock_t ct_reuse_lock;
 hidden bool ct_reuse_on(void);
+/* Spin while *word == val, briefly (a hand-over of reuse is about to
+ * happen): true once it differs, false when it is time to sleep. */
+hidden bool ct_reuse_wait_spin(_Atomic int *word, int val);
 /* At a reusable thread's exit decision: park it if the pool has room
  * (never returns: it is either taken for a new pthread, through
  * kt.restart, or exits), else tell its joiner it ended, and return. */

@@ -63,6 +63,9 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 		int v = atomic_load_explicit(word, memory_order_acquire);
 		if (t->kt.reusable ? v == 1 : v == 0)
 			break;
+		if (t->kt.reusable && v == 0 && !try &&
+		    ct_reuse_wait_spin(word, 0))
+			continue;	/* it ended meanwhile */
 		if (t->kt.reusable && v == 0 &&
 		    !atomic_compare_exchange_strong(word, &v, 2))
 			continue;	/* say we wait, so it wakes us */
