@@ -131,12 +131,10 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	bool reusable = ct_reuse_on() && !a->have_stack && !sched;
 	struct ct_thread *parked = reusable ? ct_reuse_take(stack, guard) : NULL;
 	t = parked;
-	err = parked ? ct_region_renew(t) : ct_region_get(&t, stack, guard);
-	if (err) {
-		if (parked)	/* it goes on waiting for the next one */
-			ct_reuse_return(parked);
+	if (parked)
+		ct_region_renew(t);
+	else if ((err = ct_region_get(&t, stack, guard)))
 		goto out;
-	}
 	t->kt.reusable = reusable;
 	t->guard_asked = guard_asked;
 	if (a->have_stack) {

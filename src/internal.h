@@ -318,8 +318,8 @@ hidden int ct_region_get(struct ct_thread **out, size_t stack_size,
 /* Back to the cache; may be called before the kernel cleared its tid. */
 hidden void ct_region_put(struct ct_thread *t);
 /* A parked thread's region, its descriptor, TCB and TLS made fresh for
- * the pthread it will run next; EAGAIN. */
-hidden int ct_region_renew(struct ct_thread *t);
+ * the pthread it will run next. */
+hidden void ct_region_renew(struct ct_thread *t);
 extern hidden ct_lock_t ct_cache_lock;
 
 /* ---- attr.c ---- */
@@ -392,10 +392,8 @@ hidden void ct_reuse_park(struct ct_thread *t, bool detached);
 hidden bool ct_reuse_reap(struct ct_thread *t);
 /* A parked thread of this geometry, taken; NULL if none. */
 hidden struct ct_thread *ct_reuse_take(size_t stack_size, size_t guard_size);
-/* Start the taken thread, set up (ct_region_renew) for its new pthread;
- * or give it back untouched. */
+/* Start the taken thread, set up (ct_region_renew) for its new pthread. */
 hidden void ct_reuse_wake(struct ct_thread *t);
-hidden void ct_reuse_return(struct ct_thread *t);
 /* In a woken thread: drop thread-directed signals sent while parked. */
 hidden void ct_reuse_drain(void);
 /* In fork's child. */

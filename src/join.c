@@ -58,22 +58,26 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 	struct ct_thread *claimed __attribute__((cleanup(unclaim))) = t;
 	/* Until the kernel clears the tid word, or, for a thread that may
 	 * live on parked (reuse.c), until it says it is done. */
-	_Atomic int *word = t->kt.reusable ? &t->done : ct_tid(t);
+	bool reusable = t->kt.reusable;
+	_Atomic int *word = reusable ? &t->done : ct_tid(t);
+	const int ended = reusable ? 1 : 0;
 	for (;;) {
 		int v = atomic_load_explicit(word, memory_order_acquire);
-		if (t->kt.reusable ? v == 1 : v == 0)
+		if (v == ended)
 			break;
-		if (t->kt.reusable && v == 0 && !try &&
-		    ct_reuse_wait_spin(word, 0))
-			continue;	/* it ended meanwhile */
-		if (t->kt.reusable && v == 0 &&
-		    !atomic_compare_exchange_strong(word, &v, 2))
-			continue;	/* say we wait, so it wakes us */
-		int r = try ? EBUSY : ct_futex_wait_cp(word, t->kt.reusable ? 2 : v,
-						       clock, abstime,
-						       !t->kt.reusable);
-		if (r == EBUSY || r == ETIMEDOUT)
-			return r;
+		if (try)
+			return EBUSY;
+		if (reusable) {
+			/* A brief spin (it may be ending now), then say we
+			 * wait (2), so that it wakes us. */
+			if (v == 0 && (ct_reuse_wait_spin(word, 0) ||
+				       !atomic_compare_exchange_strong(word, &v, 2)))
+				continue;
+			v = 2;
+		}
+		if (ct_futex_wait_cp(word, v, clock, abstime, !reusable) ==
+		    ETIMEDOUT)
+			return ETIMEDOUT;
 	}
 	claimed = NULL;
 	ct_vg_joined(th);

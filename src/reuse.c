@@ -305,18 +305,6 @@ void ct_reuse_wake(struct ct_thread *t)
 	tell(t, JOB);
 }
 
-void ct_reuse_return(struct ct_thread *t)
-{
-	ct_lock(&ct_reuse_lock);
-	parked++;
-	t->kt.pool_all = all;
-	all = t;
-	t->kt.pool_next = available;
-	available = t;
-	tell(t, PARKED);
-	ct_unlock(&ct_reuse_lock);
-}
-
 /* In the woken thread: thread-directed signals sent to its tid while it
  * was parked are not the new thread's. */
 void ct_reuse_drain(void)
