@@ -39,10 +39,18 @@ int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
 
 /* Add a test of something glibc does not do (it crashes, or lacks the
  * feature): left out of the reference run.  `why' says what glibc does. */
-#define ct_tcase_add_beyond_glibc(tc, fn, why) \
-	do { if (!ct_test_glibc()) tcase_add_test(tc, fn); } while (0)
-#define ct_tcase_add_loop_beyond_glibc(tc, fn, from, to, why) \
-	do { if (!ct_test_glibc()) tcase_add_loop_test(tc, fn, from, to); } while (0)
+#define ct_tcase_add_beyond_glibc(tc, fn, why) do {			\
+		if (!ct_test_glibc())					\
+			tcase_add_test(tc, fn);				\
+		else							\
+			ct_test_left_out(#fn, "beyond glibc: " why);	\
+	} while (0)
+#define ct_tcase_add_loop_beyond_glibc(tc, fn, from, to, why) do {	\
+		if (!ct_test_glibc())					\
+			tcase_add_loop_test(tc, fn, from, to);		\
+		else							\
+			ct_test_left_out(#fn, "beyond glibc: " why);	\
+	} while (0)
 
 /* Check that `th' was (own = 1) or was not (own = 0) created by the
  * library; glibc has no such notion, so the reference run checks nothing. */
