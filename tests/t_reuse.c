@@ -113,46 +113,64 @@ START_TEST(fresh_state)
 	ck_assert_int_eq(pthread_key_create(&key, NULL), 0);
 	struct found first, again;
 	ct_join(ct_start(NULL, dirty, &first));
-	/* The next thread runs on the same kernel thread, and finds it new. */
-	ct_join(ct_start(NULL, dirty, &again));
-	ck_assert_int_eq(again.tid, first.tid);
-	ck_assert_int_eq(again.tls, 5);
-	ck_assert_ptr_null(again.key_value);
-	ck_assert_int_eq(again.errno_at_start, 0);
-	ck_assert_int_eq(again.usr1_blocked, first.usr1_blocked);
-	ck_assert_str_eq(again.name, first.name);
-	ck_assert_int_eq(again.nice, first.nice);
-	ck_assert_int_eq(again.cpus, first.cpus);
-	ck_assert_int_eq(again.cancel_state, PTHREAD_CANCEL_ENABLE);
-	ck_assert_int_eq(again.cancel_type, PTHREAD_CANCEL_DEFERRED);
-	ck_assert_int_eq(again.altstack_on, 0);
-	ck_assert(again.global_locale);
+	/* Each next thread runs on the same kernel thread, taken from its
+	 * sleep in the pool, and finds it new. */
+	for (int round = 0; round < 10; round++) {
+		ck_assert(ct_wait_blocked(first.tid));	/* parked */
+		ct_join(ct_start(NULL, dirty, &again));
+		ck_assert_int_eq(again.tid, first.tid);
+		ck_assert_int_eq(again.tls, 5);
+		ck_assert_ptr_null(again.key_value);
+		ck_assert_int_eq(again.errno_at_start, 0);
+		ck_assert_int_eq(again.usr1_blocked, first.usr1_blocked);
+		ck_assert_str_eq(again.name, first.name);
+		ck_assert_int_eq(again.nice, first.nice);
+		ck_assert_int_eq(again.cpus, first.cpus);
+		ck_assert_int_eq(again.cancel_state, PTHREAD_CANCEL_ENABLE);
+		ck_assert_int_eq(again.cancel_type, PTHREAD_CANCEL_DEFERRED);
+		ck_assert_int_eq(again.altstack_on, 0);
+		ck_assert(again.global_locale);
+	}
 	pthread_key_delete(key);
 	set_reuse(old);
 }
 END_TEST
 
 /* The mask is the creator's, whatever the last thread's was. */
+struct mask_seen {
+	int tid, blocked;
+};
+
 static void *mask_of(void *arg)
 {
+	struct mask_seen *m = arg;
 	sigset_t mask;
 	pthread_sigmask(SIG_SETMASK, NULL, &mask);
-	*(int *)arg = sigismember(&mask, SIGUSR2);
+	m->blocked = sigismember(&mask, SIGUSR2);
+	m->tid = ct_gettid();
 	return NULL;
 }
 
 START_TEST(creator_mask)
 {
 	int old = fresh_pool(4);
-	int blocked = -1;
-	ct_join(ct_start(NULL, mask_of, &blocked));
-	ck_assert_int_eq(blocked, 0);
+	struct mask_seen first = { 0, -1 }, m;
+	ct_join(ct_start(NULL, mask_of, &first));
+	ck_assert_int_eq(first.blocked, 0);
 	sigset_t usr2, saved;
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &usr2, &saved);
-	ct_join(ct_start(NULL, mask_of, &blocked));
-	ck_assert_int_eq(blocked, 1);
+	/* Blocked in the creator, then not: each reused thread follows. */
+	for (int round = 0; round < 10; round++) {
+		int want = round % 2 == 0;
+		pthread_sigmask(want ? SIG_BLOCK : SIG_UNBLOCK, &usr2, NULL);
+		ck_assert(ct_wait_blocked(first.tid));	/* parked */
+		m = (struct mask_seen){ 0, -1 };
+		ct_join(ct_start(NULL, mask_of, &m));
+		ck_assert_int_eq(m.tid, first.tid);
+		ck_assert_int_eq(m.blocked, want);
+	}
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	set_reuse(old);
 }
@@ -173,15 +191,18 @@ START_TEST(no_pending_signal)
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	atomic_int tid = 0;
 	ct_join(ct_start(NULL, says_tid, &tid));
-	ck_assert(ct_wait_blocked(atomic_load(&tid)));	/* parked */
-	ck_assert_int_eq(syscall(SYS_tgkill, getpid(), atomic_load(&tid), SIGUSR1), 0);
-	/* Left pending, it would run as soon as the next thread unblocks
-	 * it, before that one can end. */
-	usr1_seen = 0;
-	atomic_int tid2 = 0;
-	ct_join(ct_start(NULL, says_tid, &tid2));
-	ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
-	ck_assert_int_eq(atomic_load(&usr1_seen), 0);
+	for (int round = 0; round < 20; round++) {
+		ck_assert(ct_wait_blocked(atomic_load(&tid)));	/* parked */
+		usr1_seen = 0;
+		ck_assert_int_eq(syscall(SYS_tgkill, getpid(),
+					 atomic_load(&tid), SIGUSR1), 0);
+		/* Left pending, it would run as soon as the next thread
+		 * unblocks it, before that one can end. */
+		atomic_int tid2 = 0;
+		ct_join(ct_start(NULL, says_tid, &tid2));
+		ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
+		ck_assert_int_eq(atomic_load(&usr1_seen), 0);
+	}
 	signal(SIGUSR1, SIG_DFL);
 	set_reuse(old);
 }
@@ -200,19 +221,22 @@ static void *blocks(void *arg)
 START_TEST(handles_and_cancel)
 {
 	int old = fresh_pool(4);
-	atomic_int tid = 0, tid2 = 0;
-	pthread_t first = ct_start(NULL, says_tid, &tid);
-	ct_join(first);
-	pthread_t now = ct_start(NULL, blocks, &tid2);
-	ct_wait_at_least(&tid2, 1);
-	ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
-	ck_assert(!pthread_equal(first, now));
-	ck_assert_int_eq(pthread_kill(first, 0), ESRCH);
-	ck_assert_int_eq(pthread_join(first, NULL), ESRCH);
-	ck_assert_int_eq(pthread_cancel(first), ESRCH);
-	ck_assert(ct_wait_blocked(atomic_load(&tid2)));
-	ck_assert_int_eq(pthread_cancel(now), 0);
-	ck_assert_ptr_eq(ct_join(now), PTHREAD_CANCELED);
+	for (int round = 0; round < 20; round++) {
+		atomic_int tid = 0, tid2 = 0;
+		pthread_t first = ct_start(NULL, says_tid, &tid);
+		ct_join(first);
+		ck_assert(ct_wait_blocked(atomic_load(&tid)));	/* parked */
+		pthread_t now = ct_start(NULL, blocks, &tid2);
+		ct_wait_at_least(&tid2, 1);
+		ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
+		ck_assert(!pthread_equal(first, now));
+		ck_assert_int_eq(pthread_kill(first, 0), ESRCH);
+		ck_assert_int_eq(pthread_join(first, NULL), ESRCH);
+		ck_assert_int_eq(pthread_cancel(first), ESRCH);
+		ck_assert(ct_wait_blocked(atomic_load(&tid2)));
+		ck_assert_int_eq(pthread_cancel(now), 0);
+		ck_assert_ptr_eq(ct_join(now), PTHREAD_CANCELED);
+	}
 	set_reuse(old);
 }
 END_TEST
