@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,21 +110,57 @@ START_TEST(timeouts)
 }
 END_TEST
 
-/* A waiter with a deadline past 2038 sleeps until the post. */
+/* Each wait with a deadline past 2038 sleeps until its event, which comes
+ * only once the waiter is asleep (a deadline wrapped into the past would
+ * time out at once): a post, a mutex and a write lock given up, the end
+ * of the thread joined. */
+enum { POST, MUTEX, RWLOCK, JOIN, NKINDS };
 static sem_t later;
+static atomic_int waiter_tid, locked;
 
-static void *post_later(void *arg)
+static void *wakes_waiter(void *arg)
 {
-	usleep(50000);
-	sem_post(&later);
+	int kind = (int)(intptr_t)arg;
+	if (kind == MUTEX)
+		pthread_mutex_lock(&m);
+	if (kind == RWLOCK)
+		pthread_rwlock_wrlock(&rw);
+	atomic_store(&locked, 1);
+	ct_wait_blocked(atomic_load(&waiter_tid));
+	if (kind == POST)
+		sem_post(&later);
+	if (kind == MUTEX)
+		pthread_mutex_unlock(&m);
+	if (kind == RWLOCK)
+		pthread_rwlock_unlock(&rw);
 	return NULL;
 }
 
 START_TEST(far_deadline_waits)
 {
+	int kind = _i % NKINDS;
 	sem_init(&later, 0, 0);
-	pthread_t th = ct_start(NULL, post_later, NULL);
-	ck_assert_int_eq(sem_timedwait(&later, &after_2038), 0);
+	locked = 0;
+	waiter_tid = ct_gettid();
+	pthread_t th = ct_start(NULL, wakes_waiter, (void *)(intptr_t)kind);
+	ct_wait_at_least(&locked, 1);
+	switch (kind) {
+	case POST:
+		ck_assert_int_eq(sem_timedwait(&later, &after_2038), 0);
+		break;
+	case MUTEX:
+		ck_assert_int_eq(pthread_mutex_timedlock(&m, &after_2038), 0);
+		pthread_mutex_unlock(&m);
+		break;
+	case RWLOCK:
+		ck_assert_int_eq(pthread_rwlock_timedwrlock(&rw, &after_2038), 0);
+		pthread_rwlock_unlock(&rw);
+		break;
+	case JOIN:
+		ck_assert_int_eq(pthread_clockjoin_np(th, NULL, CLOCK_REALTIME,
+						      &after_2038), 0);
+		return;
+	}
 	ct_join(th);
 }
 END_TEST
@@ -133,7 +170,7 @@ static Suite *time64_suite(void)
 	Suite *s = suite_create("time64");
 	TCase *tc = tcase_create("time64");
 	tcase_add_test(tc, timeouts);
-	tcase_add_test(tc, far_deadline_waits);
+	tcase_add_loop_test(tc, far_deadline_waits, 0, 5 * NKINDS);
 	suite_add_tcase(s, tc);
 	return s;
 }
