@@ -34,7 +34,8 @@ for fc; do
 	verdict "rcutorture ${fc% *} perf"
 done
 cd ../benchmark
-./runhash.sh 1 2>&1 | grep -E '^(not )?ok'
+./runhash.sh 1 2>&1 | grep -E '^(not )?ok' ||
+	echo "not ok - rculfhash: runhash.sh printed no verdict"
 # Not test_urcu_wfs: liburcu 0.13.2's version stores every enqueuer's
 # handle at tid_enqueuer[i] with `i' uninitialised and joins handles it
 # never set (exit status 1 under glibc, a crash elsewhere: undefined).

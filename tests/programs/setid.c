@@ -3,8 +3,9 @@
  * process, so the thread library must carry each change to every thread.
  * Workers park; main changes group and user ids; then every worker reads
  * its own ids with the raw system calls (glibc's wrappers would answer
- * from the same thread's view anyway).  As root it drops to nobody; as
- * another user it changes the effective ids to the real ones and back. */
+ * from the same thread's view anyway).  It drops from root to nobody;
+ * as another user there is nothing it can change and check, and it says
+ * so. */
 #define _GNU_SOURCE
 #include <grp.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@ static void *worker(void *arg)
 	gid_t gr, ge, gs;
 	syscall(SYS_getresuid, &r, &e, &s);
 	syscall(SYS_getresgid, &gr, &ge, &gs);
-	if (e != want_uid || (want_uid == 65534 && (r != 65534 || ge != 65534)))
+	if (e != want_uid || r != want_uid || s != want_uid || ge != 65534)
 		__atomic_add_fetch(&wrong, 1, __ATOMIC_SEQ_CST);
 	pthread_barrier_wait(&reported);
 	return NULL;
@@ -35,8 +36,11 @@ static void *worker(void *arg)
 int main(void)
 {
 	which_print();
-	int root = geteuid() == 0;
-	uid_t want = root ? 65534 : getuid();
+	if (geteuid() != 0) {
+		printf("left out: set*id needs root\n");
+		return 0;
+	}
+	uid_t want = 65534;
 	pthread_t t[WORKERS];
 	pthread_barrier_init(&parked, NULL, WORKERS + 1);
 	pthread_barrier_init(&changed, NULL, WORKERS + 1);
@@ -44,9 +48,8 @@ int main(void)
 	for (int i = 0; i < WORKERS; i++)
 		pthread_create(&t[i], NULL, worker, &want);
 	pthread_barrier_wait(&parked);
-	int e = root ? setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-			       setresuid(65534, 65534, 65534)
-		     : seteuid(getuid());
+	int e = setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		setresuid(65534, 65534, 65534);
 	pthread_barrier_wait(&changed);
 	pthread_barrier_wait(&reported);
 	for (int i = 0; i < WORKERS; i++)
