@@ -7,8 +7,10 @@
 // print the same text; each part also checks its own invariant and the
 // exit status says whether all held.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <numeric>
@@ -41,6 +43,27 @@ static void note_library()
 	static const std::string first = which_threads();
 	if (first != which_threads())
 		mixed_threads++;
+}
+
+// A wake-up is tested with the waiter already asleep: `tid' (published by
+// the thread itself) is seen sleeping ('S' in /proc) twice, 1 ms apart.
+// Rounds of each wake-up test.
+static constexpr int rounds = 8;
+static void wait_asleep(const std::atomic<pid_t> &tid)
+{
+	while (!tid)
+		std::this_thread::yield();
+	for (int asleep = 0; asleep < 2;) {
+		std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+		std::string line;
+		std::getline(stat, line);
+		// The state follows the command name, which ends with ") ".
+		auto end = line.rfind(") ");
+		bool s = end != std::string::npos && line.size() > end + 2 &&
+			 line[end + 2] == 'S';
+		asleep = s ? asleep + 1 : 0;
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
 }
 
 static void plain_threads()
@@ -104,30 +127,40 @@ static void async_and_exceptions()
 	check(inner == 1000, "exceptions caught inside a thread");
 }
 
+// Each round: a spinner that only a stop request ends, and a waiter
+// asleep in condition_variable_any::wait(lock, stop_token, pred) when the
+// jthreads' destructors request the stop.
 static void jthread_stop()
 {
-	std::atomic<long> spins{0};
-	std::atomic<bool> callback_ran{false};
-	std::mutex m;
-	std::condition_variable_any cv;
-	bool woken_by_stop = false;
-	{
-		std::jthread spinner([&](std::stop_token st) {
-			note_library();
-			std::stop_callback cb(st, [&] { callback_ran = true; });
-			while (!st.stop_requested())
-				spins++;
-		});
-		std::jthread sleeper([&](std::stop_token st) {
-			note_library();
-			std::unique_lock lk(m);
-			// Waits until a stop request: the predicate never holds.
-			woken_by_stop = !cv.wait(lk, st, [] { return false; });
-		});
-		while (spins < 1000)
-			std::this_thread::yield();
-	}	// both destructors request stop and join
-	check(callback_ran && woken_by_stop,
+	int ok = 0;
+	for (int round = 0; round < rounds; round++) {
+		std::atomic<long> spins{0};
+		std::atomic<bool> callback_ran{false};
+		std::atomic<pid_t> sleeper_tid{0};
+		std::mutex m;
+		std::condition_variable_any cv;
+		bool woken_by_stop = false;
+		{
+			std::jthread spinner([&](std::stop_token st) {
+				note_library();
+				std::stop_callback cb(st, [&] { callback_ran = true; });
+				while (!st.stop_requested())
+					spins++;
+			});
+			std::jthread sleeper([&](std::stop_token st) {
+				note_library();
+				std::unique_lock lk(m);
+				sleeper_tid = gettid();
+				// Until a stop request: the predicate never holds.
+				woken_by_stop = !cv.wait(lk, st, [] { return false; });
+			});
+			while (spins < 1000)
+				std::this_thread::yield();
+			wait_asleep(sleeper_tid);
+		}	// both destructors request stop and join
+		ok += callback_ran && woken_by_stop;
+	}
+	check(ok == rounds,
 	      "jthread stop_token, stop_callback, condition_variable_any");
 }
 
@@ -234,20 +267,14 @@ struct Unwinds {
 	~Unwinds() { unwound++; }
 };
 
-static std::mutex parked_lock;
-static std::condition_variable parked_cv;
-static bool parked;
+static std::atomic<pid_t> parked_tid;
 static void *cancel_me(void *)
 {
 	note_library();
 	Unwinds outer;
 	try {
 		Unwinds inner;
-		{
-			std::lock_guard lk(parked_lock);
-			parked = true;
-		}
-		parked_cv.notify_all();
+		parked_tid = gettid();
 		for (;;)
 			pause();	// a cancellation point
 	} catch (...) {
@@ -259,6 +286,8 @@ static void *cancel_me(void *)
 	return nullptr;
 }
 
+// Every path ends in pthread_exit, which gcc reads as endless recursion.
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
 static void exit_from(int depth)
 {
 	Unwinds here;
@@ -274,18 +303,22 @@ static void *exits_deep(void *)
 	return nullptr;
 }
 
+// Each round cancels a thread asleep in pause().
 static void cancel_and_exit()
 {
 	pthread_t t;
 	void *res;
-	pthread_create(&t, nullptr, cancel_me, nullptr);
-	{
-		std::unique_lock lk(parked_lock);
-		parked_cv.wait(lk, [] { return parked; });
+	int ok = 0;
+	for (int round = 0; round < rounds; round++) {
+		unwound = rethrown = 0;
+		parked_tid = 0;
+		pthread_create(&t, nullptr, cancel_me, nullptr);
+		wait_asleep(parked_tid);
+		pthread_cancel(t);
+		pthread_join(t, &res);
+		ok += res == PTHREAD_CANCELED && unwound == 2 && rethrown == 1;
 	}
-	pthread_cancel(t);
-	pthread_join(t, &res);
-	check(res == PTHREAD_CANCELED && unwound == 2 && rethrown == 1,
+	check(ok == rounds,
 	      "pthread_cancel unwinds a C++ thread (destructors, catch-rethrow)");
 	unwound = 0;
 	pthread_create(&t, nullptr, exits_deep, nullptr);
