@@ -1,18 +1,25 @@
 #!/bin/sh
-# Bursts: 1,000 rounds of 500 threads alive at once (tests/stress/burst.c), run
-# three times under glibc and three times with the library, interleaved;
-# the median run of each is compared, after the last round's joins:
-#  - malloc's heap in use (mallinfo2), which does not vary between runs:
-#    the library may hold glibc's plus 64 kB and 256 bytes per thread of
-#    the burst (the libc TLS block it keeps of each region it unmapped,
-#    README "Real programs and stress");
-#  - anonymous resident memory (heap, stacks, anonymous mappings, from
-#    /proc/self/smaps) and the malloc heap's size: these move by 10-15%
-#    between runs of either library with where the 16 malloc arenas end
-#    up cut, so the library's must be within 20% of glibc's.  (An ended
-#    thread's malloc cache left full makes them twice glibc's.)
-# File-backed memory is shown, not compared: under LD_PRELOAD it includes
-# the library's own code.  STRESS_BURST_ROUNDS changes the count of rounds.
+# Bursts: 1,000 rounds of 500 threads alive at once (tests/stress/burst.c),
+# run three times under glibc and three times with the library,
+# interleaved; the median run of each is compared, after the last round's
+# joins, on what is the same from run to run:
+#  - malloc's heap in use (mallinfo2): the library may hold glibc's plus
+#    64 kB and 256 bytes per thread of the burst (the libc TLS block it
+#    keeps of each region it unmapped, README "Real programs and stress").
+#    An ended thread's malloc cache left full would count here: it makes
+#    the heap twice glibc's.
+#  - anonymous resident memory outside malloc's heap (heap, stacks and
+#    anonymous mappings from /proc/self/smaps, less mallinfo2's size of
+#    the heap): at most 84 kB with either library, less when a part of an
+#    arena is not resident; so the library's smallest run is compared with
+#    glibc's largest, and may add 64 kB.  Regions or stacks left mapped
+#    would count here, in every run.
+# The heap's own size is shown, not compared: with malloc's 16 arenas it
+# depends on where each arena's top ends up cut, which moves with the
+# threads' interleaving, and it has spread from 6.2 to 10.9 MB between runs
+# of either library on the 2-core machine.  File-backed memory is shown,
+# not compared: under LD_PRELOAD it includes the library's own code.
+# STRESS_BURST_ROUNDS changes the count of rounds.
 . "$srcdir/tests/programs/harness.sh"
 THREADS=500
 rounds=${STRESS_BURST_ROUNDS:-1000}
@@ -24,27 +31,30 @@ for i in 1 2 3; do
 		succeeded "$m"
 	done
 done
-# field MODE WHAT: WHAT (in_use, heap, anon) of each run of MODE, in kB,
-# the median last.
+# field MODE WHAT [N]: WHAT (in_use, heap, outside) of the runs of MODE,
+# in kB: the Nth smallest, the median by default.
 field() {
 	for i in 1 2 3; do
-		case $2 in
-		in_use) sed -n 's/^after the last round:.* heap_used_kb=\([0-9]*\) .*/\1/p' ;;
-		heap) sed -n 's/^after the last round:.* heap_kb=\([0-9]*\) .*/\1/p' ;;
-		anon) sed -n 's|^smaps heap=\([0-9]*\)kB/[0-9]* stack=\([0-9]*\)kB/[0-9]* anon=\([0-9]*\)kB/.*|\1 \2 \3|p' |
-			awk '{ print $1 + $2 + $3 }' ;;
-		esac <"$W/$i.$1.out"
-	done | sort -n | sed -n 2p
+		sed -n 's/^after the last round:.* heap_kb=\([0-9]*\) heap_used_kb=\([0-9]*\) .*/\1 \2/p
+			s|^smaps heap=\([0-9]*\)kB/[0-9]* stack=\([0-9]*\)kB/[0-9]* anon=\([0-9]*\)kB/.*|\1 \2 \3|p' \
+			"$W/$i.$1.out" | tr '\n' ' ' |
+		awk -v what="$2" '{
+			if (what == "heap") print $1
+			else if (what == "in_use") print $2
+			else print $3 + $4 + $5 - $1 }'
+	done | sort -n | sed -n ${3:-2}p
 }
+# compare WHAT LABEL ALLOWANCE [N M]: the library's Nth smallest run against
+# glibc's Mth plus ALLOWANCE kB; the medians by default.
 compare() {
-	g=$(field glibc "$1") o=$(field preload "$1")
-	echo "$2 after the last round (median of 3): glibc ${g:-?} kB, clonethreads ${o:-?} kB"
-	[ "${o:-999999}" -le "$3" ] || fail "$2: the library's is $((o - g)) kB more than glibc's"
+	g=$(field glibc "$1" "${5:-2}") o=$(field preload "$1" "${4:-2}")
+	limit=$((${g:-0} + $3))
+	echo "$2 after the last round: glibc ${g:-?} kB, clonethreads ${o:-?} kB (at most $limit)"
+	[ "${o:-999999}" -le "$limit" ] ||
+		fail "$2: the library's is $((${o:-0} - ${g:-0})) kB more than glibc's"
 }
-g=$(field glibc in_use)
-compare in_use "malloc heap in use" $((${g:-0} + 64 + THREADS / 4))
-g=$(field glibc heap)
-compare heap "malloc heap" $((${g:-0} * 6 / 5))
-g=$(field glibc anon)
-compare anon "anonymous resident memory" $((${g:-0} * 6 / 5))
+compare in_use "malloc heap in use (medians of 3)" $((64 + THREADS / 4))
+compare outside "anonymous resident memory outside the heap (smallest / largest of 3)" 64 1 3
+echo "malloc heap after the last round (medians of 3, not compared):" \
+	"glibc $(field glibc heap) kB, clonethreads $(field preload heap) kB"
 finish
