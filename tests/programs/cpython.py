@@ -6,6 +6,9 @@ started here was created by libclonethreads (asked through its own
 clonethreads_is_own_thread), "threads: glibc" when the library is not in
 the process at all.  Then test.libregrtest runs the named tests in-process
 (no worker processes), so the tests' threads are made by the same library.
+A test method that fails is run once more, alone and verbose (regrtest's
+--verbose2, as CPython's own CI runs its suite); the run fails if it fails
+again, and its output names it either way (cpython.sh reports it).
 """
 import ctypes
 import sys
@@ -39,4 +42,4 @@ def which_library():
 # as their __main__: only the parent runs the tests.
 if __name__ == "__main__":
     print("threads:", which_library(), flush=True)
-    regrtest_main(tests=sys.argv[1:], verbose=False)
+    regrtest_main(tests=sys.argv[1:], verbose=False, verbose2=True)
