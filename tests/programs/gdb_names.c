@@ -2,7 +2,11 @@
  * start routine when the program reaches all_ready(), where gdb stops it.
  * Worker 0 names itself with prctl(PR_SET_NAME), worker 1 with
  * pthread_setname_np(pthread_self()), and main names worker 2 through its
- * handle with pthread_setname_np and reads the name back. */
+ * handle with pthread_setname_np and reads the name back.
+ * Usage: gdb_names [FILE]: what it prints goes to FILE if given.  Under
+ * gdb, its output and gdb's share a file, and gdb writes its own in blocks
+ * that may end mid-line: a line of ours would land inside one of gdb's. */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -37,9 +41,13 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t t[WORKERS];
+	if (argc > 1 && !freopen(argv[1], "w", stdout)) {
+		perror(argv[1]);
+		return 1;
+	}
 	which_print();
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)i);
