@@ -1,5 +1,5 @@
 /* pthread_attr_*: the attributes live inside glibc's pthread_attr_t
- * (struct ct_attr, internal.h); affinity and signal mask, which do not
+ * (struct ct_attr, thread.h); affinity and signal mask, which do not
  * fit, in a separately allocated extension owned by the object. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "thread.h"
 
 int pthread_attr_init(pthread_attr_t *attr)
 {
@@ -17,7 +17,7 @@ int pthread_attr_init(pthread_attr_t *attr)
 	a->policy = SCHED_OTHER;
 	a->inherit = PTHREAD_INHERIT_SCHED;
 	a->scope = PTHREAD_SCOPE_SYSTEM;
-	a->guard_size = ct_glibc.page_size;
+	a->guard_size = ct_page_size;
 	return 0;
 }
 

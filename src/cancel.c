@@ -24,7 +24,8 @@
 #include <errno.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
+#include "glibc/glibc.h"
 
 static _Atomic int *self_cancelhandling(void)
 {
@@ -80,7 +81,7 @@ static bool no_effect_yet(const ucontext_t *uc)
 	if (ct_is_syscall_insn(pc))
 		return true;
 	/* Read the bytes before pc only when they are on pc's page. */
-	return pc % ct_glibc.page_size >= CT_SYSCALL_INSN_LEN &&
+	return pc % ct_page_size >= CT_SYSCALL_INSN_LEN &&
 	       ct_is_syscall_insn(pc - CT_SYSCALL_INSN_LEN) &&
 	       ct_uc_sysret(uc) == -EINTR;
 }
@@ -205,6 +206,11 @@ void ct_cancel_type_restore(int type)
 	ct_self()->cancel_async = true;
 	if (pending(atomic_fetch_or(self_cancelhandling(), CT_CANCEL_ASYNC)))
 		act();
+}
+
+void ct_cancel_exiting(void)
+{
+	atomic_fetch_or(self_cancelhandling(), CT_CANCEL_EXITING);
 }
 
 void ct_cancel_thread_exit(struct ct_thread *t)

@@ -38,6 +38,7 @@
 #define _GNU_SOURCE	/* <pthread.h> declares the clock* variants */
 #include <errno.h>
 #include <limits.h>
+#include "cancel.h"
 #include "sync.h"
 #include "valgrind.h"
 

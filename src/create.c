@@ -3,7 +3,7 @@
  *
  * Who owns what while a thread is being created: the creator owns the
  * region until clone succeeds; from then on the new thread does (see
- * internal.h).
+ * thread.h).
  *
  * Everything the child needs, its ct_self_desc and its TCB included, is
  * in place before clone, so a signal handler may run in the child from its
@@ -21,7 +21,9 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
+#include "reuse.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
 static const unsigned long clone_flags =
@@ -58,7 +60,7 @@ static int start(void *arg)
 	/* A reusable thread starts over here when a creator takes it from
 	 * the pool (reuse.c), as the new pthread's thread.  No local lives
 	 * across either longjmp: each is read afresh from ct_self(). */
-	if (first->kt.reusable && ct_sigsetjmp(first->kt.restart, 0))
+	if (first->kt.reusable && ct_setjmp(&first->kt.restart, 0))
 		ct_reuse_drain();
 	struct ct_thread *t = ct_self();
 	if (t->have_sigmask)
@@ -70,7 +72,7 @@ static int start(void *arg)
 	 * value unless the routine returns or calls pthread_exit. */
 	struct ct_unwind_buf buf;
 	t->result = PTHREAD_CANCELED;
-	if (!ct_sigsetjmp(buf.cancel_jmp_buf, 0)) {
+	if (!ct_setjmp(buf.cancel_jmp_buf, 0)) {
 		ct_unwind_outermost(&buf);
 		t->result = t->start(t->arg);
 	}
@@ -79,7 +81,7 @@ static int start(void *arg)
 
 static bool round_page(size_t v, size_t *out)
 {
-	size_t page = ct_glibc.page_size;
+	size_t page = ct_page_size;
 	if (__builtin_add_overflow(v, page - 1, out))
 		return false;
 	*out &= ~(page - 1);
@@ -177,7 +179,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	}
 
 	long r = ct_clone(start, t->stack_top, clone_flags,
-			  t, (int *)ct_tid(t), (void *)ct_pd_to_tp(t->pd),
+			  t, (int *)ct_tid(t), t->tp,
 			  (int *)ct_tid(t));
 	err = r < 0 ? EAGAIN : 0;
 	if (!err && sched) {

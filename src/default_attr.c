@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <sys/resource.h>
-#include "internal.h"
+#include "thread.h"
 
 static ct_private ct_lock_t lock;
 static ct_private struct ct_attr def;
@@ -14,7 +14,7 @@ static ct_private struct ct_attr def;
 void ct_attr_init_default(void)
 {
 	struct rlimit rl;
-	size_t page = ct_glibc.page_size, size;
+	size_t page = ct_page_size, size;
 	if (getrlimit(RLIMIT_STACK, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		size = CT_ARCH_STACK_DEFAULT;
 	else if (rl.rlim_cur < (rlim_t)PTHREAD_STACK_MIN)

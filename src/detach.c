@@ -1,5 +1,5 @@
 #include <errno.h>
-#include "internal.h"
+#include "reuse.h"
 #include "valgrind.h"
 
 /* After this, nobody joins the thread.  If it has already passed its exit

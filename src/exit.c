@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
+#include "reuse.h"
+#include "glibc/glibc.h"
 
 /* While fewer threads than this are alive, an exiting thread keeps its
  * stack pages: its region is about to be reused by the next create. */
@@ -14,7 +16,7 @@
 
 static void release_stack(struct ct_thread *t)
 {
-	uintptr_t page = ct_glibc.page_size;
+	uintptr_t page = ct_page_size;
 	uintptr_t low = (uintptr_t)t->stack;
 	uintptr_t here = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - page;
 	if (here > low)
@@ -26,7 +28,7 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	t->result = result;
 
 	/* 1. No cancellation request acts any more. */
-	atomic_fetch_or(ct_cancelhandling(t->pd), CT_CANCEL_EXITING);
+	ct_cancel_exiting();
 
 	/* 2. User code still runs here (thread_local destructors, then key
 	 *    destructors, in glibc's order), with the thread fully alive:
@@ -61,7 +63,7 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 *    counts this thread. */
 	ct_list_del(t);
 
-	/* 6. The single decision of who frees the region (internal.h).  A
+	/* 6. The single decision of who frees the region (thread.h).  A
 	 *    thread that is making a system call on our tid (ct_pin) is
 	 *    waited for, later ones see CT_EXITED and leave us alone.  A
 	 *    detached thread puts its region back now; the cache hands it
@@ -86,6 +88,6 @@ void pthread_exit(void *result)
 {
 	struct ct_thread *t = ct_self();
 	t->result = result;
-	atomic_fetch_or(ct_cancelhandling(t->pd), CT_CANCEL_EXITING);
+	ct_cancel_exiting();
 	ct_unwind(t);
 }

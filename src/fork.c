@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "reuse.h"
 
-extern hidden ct_lock_t ct_key_lock;
 extern void *__dso_handle;
 extern int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void *);
 

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
 
 /* The futex system call, returning -errno: pthread functions must leave
  * the caller's errno alone, and a parked thread (reuse.c) must not touch

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include "internal.h"
+#include "glibc/glibc.h"
 
 extern void *__libc_stack_end;
 
@@ -30,7 +30,7 @@ static int main_stack(void **addr, size_t *size)
 			size_t s = rl.rlim_cur;
 			if (s > to - last_to)
 				s = to - last_to;
-			s &= ~(ct_glibc.page_size - 1);
+			s &= ~(ct_page_size - 1);
 			*addr = (void *)(to - s);
 			*size = s;
 			err = 0;
@@ -77,12 +77,9 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 	} else if (t->kind == CT_MAIN) {
 		err = main_stack(&a->stack_addr, &a->stack_size);
 		a->guard_size = 0;
-	} else {	/* glibc's own descriptor knows: guard at the low end */
-		char *pd = t->pd;
-		size_t guard = *(size_t *)(pd + ct_glibc.off_guardsize);
-		a->stack_addr = *(char **)(pd + ct_glibc.off_stackblock) + guard;
-		a->stack_size = *(size_t *)(pd + ct_glibc.off_stackblock_size) - guard;
-		a->guard_size = guard;
+	} else {	/* glibc's own descriptor knows */
+		ct_glibc_stack(t->pd, &a->stack_addr, &a->stack_size,
+			       &a->guard_size);
 	}
 	a->have_stack = true;
 	pid_t tid = err ? 0 : ct_pin(t);

@@ -20,7 +20,7 @@
  * has 32 bits); only then could a long-stale handle match again. */
 #include <errno.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "thread.h"
 #include "valgrind.h"
 
 #define CT_HALF (sizeof(pthread_t) * CHAR_BIT / 2)

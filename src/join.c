@@ -4,7 +4,8 @@
  * is a shared wake.  A join that waits is a cancellation point. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include "internal.h"
+#include "cancel.h"
+#include "reuse.h"
 #include "valgrind.h"
 
 void ct_wait_gone(struct ct_thread *t)

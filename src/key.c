@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "thread.h"
 
 static ct_private struct {
 	_Atomic uintptr_t seq;

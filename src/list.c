@@ -1,7 +1,7 @@
 /* The list of every thread the library knows: the threads it created,
  * the main thread, and glibc-created threads that called into it.  A
  * set*id broadcast or fork's child handler walks it under ct_list_lock. */
-#include "internal.h"
+#include "thread.h"
 
 hidden ct_private ct_lock_t ct_list_lock;
 hidden ct_private struct ct_thread *ct_list_head;

@@ -16,9 +16,9 @@
 #include <limits.h>
 #include <sched.h>
 #include <unistd.h>
-#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include "sync.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
 #define M(p) ((struct ct_mutex *)(p))
@@ -505,7 +505,7 @@ static inline int lock(struct ct_mutex *m)
 	int kind = load_kind(m);
 	/* A private normal mutex in a single-threaded process: nobody can
 	 * race with us, so no atomic instruction (glibc does the same). */
-	if (kind == 0 && __libc_single_threaded &&
+	if (kind == 0 && ct_glibc_single_threaded() &&
 	    atomic_load_explicit(&m->lock, memory_order_relaxed) == 0) {
 		atomic_store_explicit(&m->lock, 1, memory_order_relaxed);
 		return 0;
@@ -524,7 +524,7 @@ static inline int lock(struct ct_mutex *m)
 static inline int unlock(struct ct_mutex *m)
 {
 	int kind = load_kind(m);
-	if (kind == 0 && __libc_single_threaded) {
+	if (kind == 0 && ct_glibc_single_threaded()) {
 		atomic_store_explicit(&m->lock, 0, memory_order_relaxed);
 		return 0;
 	}

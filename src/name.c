@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "thread.h"
 
 #define COMM_LEN 16
 

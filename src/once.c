@@ -4,7 +4,7 @@
  * a waiter then runs init itself.  Whatever init did happens before any
  * pthread_once on the same control returns: the race checkers are told
  * so (valgrind.h). */
-#include "internal.h"
+#include "cancel.h"
 #include "valgrind.h"
 
 enum { NEW, RUNNING, WAITING, DONE };

@@ -6,7 +6,7 @@
  *           <---------- stack size ---------->
  *
  * The thread block is the static TLS, glibc's TCB and struct pthread, and
- * our descriptor, around the thread pointer (see ct_glibc.block_below), in
+ * our descriptor, around the thread pointer (glibc/layout.c), in
  * pages of its own at the top:
  *   TLS variant II (static TLS below the thread pointer):
  *     | static TLS | struct pthread = TCB | ours |
@@ -31,7 +31,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "internal.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
 #define CT_CACHE_MAX (40UL << 20)
@@ -56,9 +56,7 @@ static bool gone(struct ct_thread *t)
  * region's layout. */
 static void lay_out_pthread(struct ct_thread *t)
 {
-	void *pd = t->pd;
 	memset(t->fresh, 0, sizeof *t - offsetof(struct ct_thread, fresh));
-	t->pd = pd;
 	t->kind = CT_OURS;
 	t->stack = (char *)t->region.map + t->region.guard_size;
 	t->stack_avail = t->region.stack_size;
@@ -67,27 +65,13 @@ static void lay_out_pthread(struct ct_thread *t)
 
 static struct ct_thread *lay_out(struct ct_region r)
 {
-	uintptr_t top = (uintptr_t)r.map + r.map_size;
-	uintptr_t tp = (top - ct_glibc.block_above) &
-		       ~(ct_glibc.tls_static_align - 1);
-	char *pd = ct_tp_to_pd(tp);
-	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
-
+	struct ct_thread *t = ct_glibc_place(r.map, r.map_size);
 	/* A new kernel thread: nothing of the last one's (lay_out_pthread
 	 * zeroes the rest). */
-	memset(t, 0, offsetof(struct ct_thread, fresh));
+	memset(&t->kt, 0, sizeof t->kt);
 	t->region = r;
-	t->pd = pd;
 	lay_out_pthread(t);
 	return t;
-}
-
-/* The pages at the top of a region: the thread block, aligned. */
-static size_t block_bytes(void)
-{
-	size_t page = ct_glibc.page_size;
-	return (ct_glibc.block_below + ct_glibc.block_above +
-		ct_glibc.tls_static_align + page - 1) & ~(page - 1);
 }
 
 static int map_region(struct ct_region *r, size_t stack_size,
@@ -95,7 +79,7 @@ static int map_region(struct ct_region *r, size_t stack_size,
 {
 	size_t size;
 	if (__builtin_add_overflow(stack_size, guard_size, &size) ||
-	    __builtin_add_overflow(size, block_bytes(), &size))
+	    __builtin_add_overflow(size, ct_glibc_block_bytes(), &size))
 		return EINVAL;
 	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

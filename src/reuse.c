@@ -31,7 +31,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "clonethreads.h"
-#include "internal.h"
+#include "cancel.h"
+#include "reuse.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
 #define CT_REUSE_IDLE_MS 2000
@@ -208,7 +210,7 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 		int p = atomic_load(&t->kt.park);
 		if (p == JOB) {
 			t->kt.park = NONE;
-			ct_longjmp(t->kt.restart, 1);	/* create.c's start */
+			ct_longjmp(&t->kt.restart, 1);	/* create.c's start */
 		}
 		if (p == TAKEN) {	/* a creator is setting it up */
 			if (!ct_reuse_wait_spin(&t->kt.park, TAKEN))

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "thread.h"
 
 /* syscall(nr, tid, a, b) on the thread's tid: its result, or -errno
  * (-ESRCH for a handle of no thread or of a thread that has ended). */

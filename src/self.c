@@ -3,9 +3,13 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include <sys/auxv.h>
+#include "cancel.h"
+#include "reuse.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
+hidden size_t ct_page_size;
 hidden __thread struct ct_thread *ct_self_desc
 	__attribute__((tls_model("initial-exec")));
 
@@ -14,7 +18,7 @@ hidden __thread struct ct_thread *ct_self_desc
 void ct_self_install(struct ct_thread *t)
 {
 	ptrdiff_t off = (char *)&ct_self_desc - (char *)ct_get_tp();
-	*(struct ct_thread **)((char *)ct_pd_to_tp(t->pd) + off) = t;
+	*(struct ct_thread **)((char *)t->tp + off) = t;
 }
 
 /* The main thread and glibc-created threads keep glibc's TCB and get a
@@ -28,7 +32,7 @@ static struct ct_thread *standin(enum ct_kind kind)
 	}
 	ct_vg_private(t, sizeof *t);
 	t->kind = kind;
-	t->pd = ct_tp_to_pd(ct_get_tp());
+	ct_glibc_adopt(t);
 	t->handle = ct_handle(t->slot);
 	ct_self_desc = t;
 	ct_list_add(t);
@@ -62,6 +66,7 @@ __attribute__((constructor)) static void ct_init(void)
 	if (initialized)
 		return;
 	initialized = true;
+	ct_page_size = getauxval(AT_PAGESZ);
 	ct_vg_init();
 	ct_glibc_init();
 	ct_attr_init_default();

@@ -28,7 +28,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
 
 static ct_private ct_lock_t broadcast_lock;	/* one broadcast at a time */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "internal.h"
+#include "cancel.h"
 
 /* The kernel's struct sigaction (the CPU says whether it has a
  * restorer field).  The kernel reads _NSIG / 8 bytes of mask; the field
@@ -38,30 +38,6 @@ void ct_sigaction_internal(int sig, void (*fn)(int, siginfo_t *, void *))
 	    old.handler == fn)
 		return;
 	syscall(SYS_rt_sigaction, sig, &sa, NULL, _NSIG / 8);
-}
-
-int ct_pin(struct ct_thread *t)
-{
-	int s = atomic_fetch_add(&t->detach_state, CT_PINNED);
-	if (!(s & CT_EXITED))
-		return atomic_load_explicit(ct_tid(t), memory_order_relaxed);
-	ct_unpin(t);
-	return 0;
-}
-
-void ct_unpin(struct ct_thread *t)
-{
-	int s = atomic_fetch_sub(&t->detach_state, CT_PINNED) - CT_PINNED;
-	if ((s & CT_EXITED) && s < CT_PINNED)	/* the exit waits for us */
-		ct_futex_wake(&t->detach_state, 1, false);
-}
-
-void ct_wait_unpinned(struct ct_thread *t, int s)
-{
-	while (s >= CT_PINNED) {
-		ct_futex_wait(&t->detach_state, s, CLOCK_MONOTONIC, NULL, false);
-		s = atomic_load(&t->detach_state);
-	}
 }
 
 int ct_signal_thread(struct ct_thread *t, int sig)

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <semaphore.h>
 #include <threads.h>
-#include "internal.h"
+#include "thread.h"
 
 /* ---- mutex.c ---- */
 

@@ -14,7 +14,21 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <unistd.h>
-#include "internal.h"
+#include "cancel.h"
+#include "glibc/glibc.h"
+
+/* glibc's entry points for the buffers, as <pthread.h> declares them for
+ * programs built without exceptions (the library is built with them,
+ * where the header leaves them out): __cleanup_fct_attribute passes the
+ * buffer in a register on i386. */
+void __pthread_register_cancel(__pthread_unwind_buf_t *) __cleanup_fct_attribute;
+void __pthread_unregister_cancel(__pthread_unwind_buf_t *) __cleanup_fct_attribute;
+void __pthread_register_cancel_defer(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
+void __pthread_unregister_cancel_restore(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
+_Noreturn void __pthread_unwind_next(__pthread_unwind_buf_t *)
+	__cleanup_fct_attribute;
 
 void ct_unwind_outermost(struct ct_unwind_buf *buf)
 {
@@ -48,7 +62,7 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 	 * frame is reached when it passes the sp setjmp saved there. */
 	uintptr_t cfa = _Unwind_GetCFA(ctx) - top;
 	bool reached = (actions & _UA_END_OF_STACK) ||
-		(target && cfa >= ct_jmpbuf_sp(target->cancel_jmp_buf[0].__cancel_jmp_buf) - top);
+		(target && cfa >= ct_jmpbuf_sp(target->cancel_jmp_buf[0].regs) - top);
 
 	/* Old-style handlers in the frames left so far, innermost first,
 	 * down to those the target was pushed over. */

@@ -1,6 +1,6 @@
 /* Whether the race checkers are listening, and the thread start-up
  * handshake they need (valgrind.h). */
-#include "internal.h"
+#include "glibc/glibc.h"
 #include "valgrind.h"
 
 #ifdef CT_VG_REQUESTS
@@ -25,7 +25,7 @@ void ct_vg_region(struct ct_thread *t)
 {
 	/* struct pthread and ours are neighbours, in either order (the TLS
 	 * variant decides: region.c). */
-	char *tp = (char *)ct_pd_to_tp(t->pd), *pd = t->pd, *d = (char *)t;
+	char *tp = (char *)t->tp, *pd = t->pd, *d = (char *)t;
 	char *lo = pd < d ? pd : d;
 	char *hi = pd < d ? d + sizeof *t : pd + ct_glibc.pd_size;
 	ct_vg_private(lo, hi - lo);

@@ -1,6 +1,6 @@
 /* The exported clonethreads_* extras. */
 #include "clonethreads.h"
-#include "internal.h"
+#include "thread.h"
 
 const char *clonethreads_version(void)
 {

@@ -32,8 +32,11 @@
 #include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include "internal.h"
+#include <bits/types/res_state.h>
+#include "cancel.h"
+#include "reuse.h"
 #include "valgrind.h"
+#include "glibc.h"
 
 hidden struct ct_glibc ct_glibc;
 
@@ -350,9 +353,9 @@ static void cancel_fields(void)
 	ct_glibc.off_cleanup_jmp_buf = ct_glibc.off_cancelhandling - sizeof(void *);
 	ct_glibc.off_cleanup = ct_glibc.off_cleanup_jmp_buf - sizeof(void *);
 	/* <pthread.h>'s types: i386 passes the buffer in a register. */
-	__typeof(__pthread_register_cancel) *reg =
+	void (*reg)(__pthread_unwind_buf_t *) __cleanup_fct_attribute =
 		need_libc("__pthread_register_cancel");
-	__typeof(__pthread_unregister_cancel) *unreg =
+	void (*unreg)(__pthread_unwind_buf_t *) __cleanup_fct_attribute =
 		need_libc("__pthread_unregister_cancel");
 	void (*push)(struct _pthread_cleanup_buffer *, void (*)(void *), void *) =
 		need_libc("_pthread_cleanup_push");
@@ -369,6 +372,43 @@ static void cancel_fields(void)
 	pop(&cb, 0);
 	if (!jb_ok || !cb_ok)
 		fail("struct pthread.cleanup_jmp_buf/cleanup not where expected");
+}
+
+size_t ct_glibc_block_bytes(void)
+{
+	return (ct_glibc.block_below + ct_glibc.block_above +
+		ct_glibc.tls_static_align + ct_page_size - 1) & ~(ct_page_size - 1);
+}
+
+static void place(struct ct_thread *t, void *pd)
+{
+	t->pd = pd;
+	t->tp = (char *)pd + ct_glibc.tp_off;
+	t->tid = CT_PD_FIELD(pd, ct_glibc.off_tid, _Atomic int);
+}
+
+struct ct_thread *ct_glibc_place(void *map, size_t size)
+{
+	uintptr_t top = (uintptr_t)map + size;
+	uintptr_t tp = (top - ct_glibc.block_above) &
+		       ~(ct_glibc.tls_static_align - 1);
+	char *pd = ct_tp_to_pd(tp);
+	struct ct_thread *t = (struct ct_thread *)(pd + ct_glibc.desc_off);
+	place(t, pd);
+	return t;
+}
+
+void ct_glibc_adopt(struct ct_thread *t)
+{
+	place(t, ct_tp_to_pd(ct_get_tp()));
+}
+
+/* glibc's own threads: the guard is at the low end of the block. */
+void ct_glibc_stack(void *pd, void **addr, size_t *size, size_t *guard)
+{
+	*guard = FIELD(pd, ct_glibc.off_guardsize, size_t);
+	*addr = FIELD(pd, ct_glibc.off_stackblock, char *) + *guard;
+	*size = FIELD(pd, ct_glibc.off_stackblock_size, size_t) - *guard;
 }
 
 uintptr_t ct_glibc_stack_top(void *pd)
@@ -399,12 +439,12 @@ void ct_glibc_init(void)
 	/* A program that mentions __libc_single_threaded (libstdc++'s inline
 	 * helpers do) has its own copy (a copy relocation); both must say 0. */
 	libc_single_threaded = need_libc("__libc_single_threaded");
+	ct_glibc.single_threaded = libc_single_threaded;
 	prog_single_threaded = need_global("__libc_single_threaded");
 
 	find_layout();
 	ct_glibc.rseq_off = __rseq_offset;
 	ct_glibc.rseq_size = __rseq_size;
-	ct_glibc.page_size = sysconf(_SC_PAGESIZE);
 	libc_tls();
 	find_tcache();
 	cancel_fields();
@@ -473,7 +513,7 @@ static bool take_spare(char *block)
 
 void ct_glibc_retire_tcb(struct ct_thread *t)
 {
-	char *tp = (char *)ct_pd_to_tp(t->pd);
+	char *tp = t->tp;
 	drop_tcache(tp - ct_glibc.libc_tls_off);
 	put_spare(tp - ct_glibc.libc_tls_off);
 	dl_deallocate_tls(tp, false);	/* DTV and dynamic TLS blocks */
@@ -483,7 +523,7 @@ void ct_glibc_retire_tcb(struct ct_thread *t)
 int ct_glibc_setup_tcb(struct ct_thread *t, bool live)
 {
 	void *pd = t->pd;
-	char *tp = (char *)ct_pd_to_tp(pd), *creator = (char *)ct_get_tp();
+	char *tp = t->tp, *creator = (char *)ct_get_tp();
 	char *libc_tls = tp - ct_glibc.libc_tls_off;
 	char block[CT_LIBC_TLS_MAX], rseq[sizeof(struct rseq)];
 	bool have_block;
@@ -622,7 +662,7 @@ static int main_thread(int argc, char **argv, char **envp)
 	struct ct_thread *t = ct_self();
 	struct ct_unwind_buf buf;
 	t->result = PTHREAD_CANCELED;
-	if (!ct_sigsetjmp(buf.cancel_jmp_buf, 0)) {
+	if (!ct_setjmp(buf.cancel_jmp_buf, 0)) {
 		ct_unwind_outermost(&buf);
 		return program_main(argc, argv, envp);
 	}
