@@ -66,8 +66,7 @@
  *                            instruction; one that failed with EINTR, the
  *                            pc just past it and -EINTR.
  *   ct_is_syscall_insn(),    that instruction at a pc, and its length
- *   CT_SYSCALL_INSN_LEN
- *   ct_jmpbuf_sp()           the stack pointer glibc's setjmp saved */
+ *   CT_SYSCALL_INSN_LEN */
 #ifndef CT_ARCH_COMMON_H
 #define CT_ARCH_COMMON_H
 

@@ -133,9 +133,11 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	bool reusable = ct_reuse_on() && !a->have_stack && !sched;
 	struct ct_thread *parked = reusable ? ct_reuse_take(stack, guard) : NULL;
 	t = parked;
-	if (parked)
-		ct_region_renew(t);
-	else if ((err = ct_region_get(&t, stack, guard)))
+	if (parked && (err = ct_region_renew(t))) {
+		ct_reuse_give_back(t);
+		goto out;
+	}
+	if (!parked && (err = ct_region_get(&t, stack, guard)))
 		goto out;
 	t->kt.reusable = reusable;
 	t->guard_asked = guard_asked;

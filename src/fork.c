@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "reuse.h"
+#include "glibc/glibc.h"
 
 extern void *__dso_handle;
 extern int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void *);
@@ -63,6 +64,7 @@ static void child(void)
 		 * (glibc has set the TCB's tid). */
 		self->kt.robust_registered = false;
 		self->kt.cancel_timer_armed = false;
+		ct_glibc_own_tid(self);
 		ct_list_add(self);
 	}
 }

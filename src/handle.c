@@ -19,7 +19,7 @@
  * Generations wrap after 2^32 reuses of one slot (2^16 where pthread_t
  * has 32 bits); only then could a long-stale handle match again. */
 #include <errno.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 #include "thread.h"
 #include "valgrind.h"
 
@@ -53,8 +53,12 @@ int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 	} else if (used < MAX_SLOTS) {
 		i = used;
 		if (i % CHUNK == 0) {
-			struct slot *c = calloc(CHUNK, sizeof *c);
-			if (!c) {
+			/* Mapped, not malloc'ed: the first slot is the main
+			 * thread's, at start-up (self.c says why). */
+			struct slot *c = mmap(NULL, CHUNK * sizeof *c,
+					      PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (c == MAP_FAILED) {
 				ct_unlock(&lock);
 				return EAGAIN;
 			}

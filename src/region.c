@@ -148,18 +148,19 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 	return 0;
 }
 
-void ct_region_renew(struct ct_thread *t)
+int ct_region_renew(struct ct_thread *t)
 {
 	lay_out_pthread(t);
-	/* Cannot fail: the region's TLS is allocated (only a first
-	 * allocation can). */
-	ct_glibc_setup_tcb(t, true);
+	int err = ct_glibc_setup_tcb(t, true);
+	if (err)
+		return err;
 	/* The kernel keeps the robust list's place; an ended pthread that
 	 * held robust mutexes was not parked (reuse.c), so it is empty. */
 	struct robust_list_head *h = &t->kt.robust_head;
 	h->list.next = &h->list;
 	h->list_op_pending = NULL;
 	t->handle = ct_handle(t->region.slot);
+	return 0;
 }
 
 void ct_region_put(struct ct_thread *t)

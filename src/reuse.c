@@ -307,6 +307,18 @@ void ct_reuse_wake(struct ct_thread *t)
 	tell(t, JOB);
 }
 
+void ct_reuse_give_back(struct ct_thread *t)
+{
+	ct_lock(&ct_reuse_lock);
+	parked++;
+	t->kt.pool_all = all;
+	all = t;
+	t->kt.ready = t->kt.reaped = true;
+	tell(t, PARKED);
+	offer(t);
+	ct_unlock(&ct_reuse_lock);
+}
+
 /* In the woken thread: thread-directed signals sent to its tid while it
  * was parked are not the new thread's. */
 void ct_reuse_drain(void)

@@ -21,6 +21,8 @@ hidden bool ct_reuse_reap(struct ct_thread *t);
 hidden struct ct_thread *ct_reuse_take(size_t stack_size, size_t guard_size);
 /* Start the taken thread, set up (ct_region_renew) for its new pthread. */
 hidden void ct_reuse_wake(struct ct_thread *t);
+/* A taken thread that could not be set up goes back to the pool. */
+hidden void ct_reuse_give_back(struct ct_thread *t);
 /* In a woken thread: drop thread-directed signals sent while parked. */
 hidden void ct_reuse_drain(void);
 /* In fork's child. */

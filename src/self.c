@@ -1,9 +1,10 @@
 /* Who am I: the calling thread's descriptor, library start-up, and the
  * stand-in descriptors of threads this library did not create. */
 #define _GNU_SOURCE
-#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include "cancel.h"
 #include "reuse.h"
 #include "glibc/glibc.h"
@@ -22,17 +23,36 @@ void ct_self_install(struct ct_thread *t)
 }
 
 /* The main thread and glibc-created threads keep glibc's TCB and get a
- * descriptor on the heap, with a handle like any other. */
+ * descriptor of their own, with a handle like any other: main's is
+ * static, the others' mapped (start-up and the first call of a thread
+ * may come from inside malloc: no malloc here). */
+static ct_private struct ct_thread main_desc;
+
+static size_t standin_size(void)
+{
+	return (sizeof(struct ct_thread) + ct_page_size - 1) & ~(ct_page_size - 1);
+}
+
 static struct ct_thread *standin(enum ct_kind kind)
 {
-	struct ct_thread *t = calloc(1, sizeof *t);
+	struct ct_thread *t = &main_desc;
+	if (kind != CT_MAIN) {
+		t = mmap(NULL, standin_size(), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (t == MAP_FAILED)
+			t = NULL;
+	}
 	if (!t || ct_slot_alloc(t, &t->slot)) {
-		fputs("clonethreads: out of memory for a thread descriptor\n", stderr);
+		static const char msg[] =
+			"clonethreads: out of memory for a thread descriptor\n";
+		write(STDERR_FILENO, msg, sizeof msg - 1);
 		abort();
 	}
 	ct_vg_private(t, sizeof *t);
 	t->kind = kind;
 	ct_glibc_adopt(t);
+	if (kind == CT_MAIN)
+		ct_glibc_own_tid(t);
 	t->handle = ct_handle(t->slot);
 	ct_self_desc = t;
 	ct_list_add(t);
@@ -43,7 +63,8 @@ static struct ct_thread *standin(enum ct_kind kind)
 void ct_standin_free(struct ct_thread *t)
 {
 	ct_slot_free(t->slot);
-	free(t);
+	if (t != &main_desc)
+		munmap(t, standin_size());
 }
 
 /* glibc ends its own threads through __call_tls_dtors, which calls this. */
@@ -59,8 +80,13 @@ static void foreign_exit(void *arg)
 
 static bool initialized;
 
-/* Runs before main (and on first use, should a constructor of another
- * library call in before ours ran).  Start-up is single-threaded. */
+/* Runs before main, or earlier on first use: a constructor of another
+ * library may call in before ours ran, and so may an allocator's own
+ * initialisation (jemalloc's asks pthread_self while it holds its lock).
+ * So nothing here calls malloc, free, stdio or ld.so's dlsym/dlopen,
+ * which could come back into that allocator or wait for that lock; every
+ * step keeps to system calls and its own memory.  Start-up is
+ * single-threaded. */
 __attribute__((constructor)) static void ct_init(void)
 {
 	if (initialized)

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,6 +65,38 @@ static ct_tcb_free void on_sigsetxid(int sig, siginfo_t *si, void *uc)
  * process has at most a few; more are not remembered. */
 static int outsiders[8], n_outsiders;
 
+/* fn(tid, arg) for each thread /proc/self/task shows; false without
+ * /proc.  Raw system calls and a buffer on the stack: it runs at
+ * start-up, where malloc is not to be called (self.c), and inside
+ * set*id, which is no cancellation point. */
+static bool each_task(void (*fn)(int tid, void *arg), void *arg)
+{
+	int fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[1024];
+	long n;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n; ) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			int tid = atoi(e->d_name);
+			if (tid > 0)
+				fn(tid, arg);
+			off += e->d_reclen;
+		}
+	}
+	syscall(SYS_close, fd);
+	return true;
+}
+
+static void note_outsider(int tid, void *self)
+{
+	if (tid != *(int *)self &&
+	    n_outsiders < (int)(sizeof outsiders / sizeof *outsiders))
+		outsiders[n_outsiders++] = tid;
+}
+
 void ct_setxid_note_outsiders(void)
 {
 	n_outsiders = 0;
@@ -72,18 +105,8 @@ void ct_setxid_note_outsiders(void)
 	struct stat st;
 	if (stat("/proc/self/task", &st) || st.st_nlink <= 3)
 		return;
-	DIR *d = opendir("/proc/self/task");
-	if (!d)
-		return;
 	int self = syscall(SYS_gettid);
-	struct dirent *e;
-	while ((e = readdir(d)) && n_outsiders < (int)(sizeof outsiders /
-						      sizeof *outsiders)) {
-		int tid = atoi(e->d_name);
-		if (tid > 0 && tid != self)
-			outsiders[n_outsiders++] = tid;
-	}
-	closedir(d);
+	each_task(note_outsider, &self);
 }
 
 static bool outsider(int tid)
@@ -150,20 +173,16 @@ static void wait_acks(void)
 
 /* One round over the threads the kernel shows; true if it found one not
  * signalled yet.  Without /proc only the listed threads are reached. */
+static void signal_task(int tid, void *oom)
+{
+	if (!outsider(tid) && !signal_tid(tid))
+		*(bool *)oom = true;
+}
+
 static bool round_proc(bool *oom)
 {
-	DIR *d = opendir("/proc/self/task");
-	if (!d)
-		return false;
 	int before = cmd.count;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int tid = atoi(e->d_name);
-		if (tid > 0 && !outsider(tid) && !signal_tid(tid))
-			*oom = true;
-	}
-	closedir(d);
-	return cmd.count != before;
+	return each_task(signal_task, oom) && cmd.count != before;
 }
 
 static int broadcast(long nr, long a, long b, long c)

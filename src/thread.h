@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <unwind.h>
 #include <linux/futex.h>
+#include <bits/types/res_state.h>
 #include "arch.h"
 #include "defs.h"
 #include "futex.h"
@@ -112,6 +113,8 @@ struct ct_kthread {
 	_Atomic int park;		/* where it is in the pool; its futex */
 	struct ct_thread *pool_next, *pool_all;
 	struct ct_jmp_buf restart;	/* create.c's start */
+	/* The resolver's state, each thread's own as in glibc (glibc/). */
+	struct __res_state res;
 };
 
 struct ct_thread {
@@ -216,8 +219,8 @@ hidden int ct_region_get(struct ct_thread **out, size_t stack_size,
 /* Back to the cache; may be called before the kernel cleared its tid. */
 hidden void ct_region_put(struct ct_thread *t);
 /* A parked thread's region, its descriptor, TCB and TLS made fresh for
- * the pthread it will run next. */
-hidden void ct_region_renew(struct ct_thread *t);
+ * the pthread it will run next; EAGAIN when TLS cannot be allocated. */
+hidden int ct_region_renew(struct ct_thread *t);
 extern hidden ct_lock_t ct_cache_lock;
 
 /* ---- attr.c, default_attr.c ---- */

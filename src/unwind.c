@@ -58,11 +58,17 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 	struct ct_unwind_buf *target = param;
 	void *pd = ct_tp_to_pd(ct_get_tp());
 	uintptr_t top = ct_glibc_stack_top(pd);
-	/* The CFA of the frame below the one being unwound: the target's
-	 * frame is reached when it passes the sp setjmp saved there. */
+	/* The CFA of the frame below the one about to be unwound, i.e. that
+	 * frame's stack pointer.  A buffer lies in the frame that set it:
+	 * the first such stack pointer above the buffer is that of the
+	 * frame's caller.  (glibc compares with the stack pointer saved in
+	 * the buffer, one frame earlier; that word is mangled with a key
+	 * whose place changed between releases.  The frames that set buffers
+	 * are built without exceptions, and have no cleanups of their own to
+	 * run in between.) */
 	uintptr_t cfa = _Unwind_GetCFA(ctx) - top;
 	bool reached = (actions & _UA_END_OF_STACK) ||
-		(target && cfa >= ct_jmpbuf_sp(target->cancel_jmp_buf[0].regs) - top);
+		(target && cfa > (uintptr_t)target - top);
 
 	/* Old-style handlers in the frames left so far, innermost first,
 	 * down to those the target was pushed over. */

@@ -25,9 +25,10 @@ static inline uintptr_t ct_get_tp(void)
 #define CT_ARCH_TCB_INHERITED { }
 #define CT_ARCH_MULTIPLE_THREADS 0
 
-/* The signature before rseq abort handlers (<sys/rseq.h>), which glibc
- * registers every thread's rseq area with. */
-#define CT_ARCH_RSEQ_SIG RSEQ_SIG
+/* The signature glibc registers every thread's rseq area with, the word
+ * before rseq abort handlers (RSEQ_SIG of glibc's <sys/rseq.h>, which
+ * releases before 2.35 lack). */
+#define CT_ARCH_RSEQ_SIG 0xd428bc00
 
 /* glibc's __HAVE_64B_ATOMICS: its semaphores keep the value and the
  * waiters in one 64-bit word (sync.h). */
@@ -93,15 +94,6 @@ static inline long ct_uc_sysret(const ucontext_t *uc)
 static inline bool ct_is_syscall_insn(uintptr_t pc)
 {
 	return *(const uint32_t *)pc == 0xd4000001;
-}
-
-/* The stack pointer glibc's setjmp saved in a jump buffer: slot 13
- * (JB_SP), mangled by an xor with the process's pointer guard, which ld.so
- * exports here. */
-extern uintptr_t __pointer_chk_guard;
-static inline uintptr_t ct_jmpbuf_sp(const void *jb)
-{
-	return ((const uintptr_t *)jb)[13] ^ __pointer_chk_guard;
 }
 
 #endif

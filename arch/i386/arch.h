@@ -29,9 +29,10 @@ static inline uintptr_t ct_get_tp(void)
 }
 #define CT_ARCH_MULTIPLE_THREADS 0x0c
 
-/* The signature before rseq abort handlers (<sys/rseq.h>), which glibc
- * registers every thread's rseq area with. */
-#define CT_ARCH_RSEQ_SIG RSEQ_SIG
+/* The signature glibc registers every thread's rseq area with, the word
+ * before rseq abort handlers (RSEQ_SIG of glibc's <sys/rseq.h>, which
+ * releases before 2.35 lack). */
+#define CT_ARCH_RSEQ_SIG 0x53053053
 
 /* glibc's __HAVE_64B_ATOMICS: none here, its semaphores keep the value
  * and the waiters in two 32-bit words (sync.h). */
@@ -93,16 +94,6 @@ static inline bool ct_is_syscall_insn(uintptr_t pc)
 {
 	const unsigned char *p = (const unsigned char *)pc;
 	return p[0] == 0xcd && p[1] == 0x80;
-}
-
-/* The stack pointer glibc's setjmp saved in a jump buffer: slot 4,
- * mangled with the TCB's pointer guard (at 0x18; xor, then rotate left
- * 9). */
-static inline uintptr_t ct_jmpbuf_sp(const void *jb)
-{
-	uintptr_t sp = ((const uintptr_t *)jb)[4], guard;
-	__asm__ ("movl %%gs:%c1,%0" : "=r"(guard) : "i"(0x18));
-	return ((sp >> 9) | (sp << 23)) ^ guard;
 }
 
 #endif

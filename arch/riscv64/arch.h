@@ -96,11 +96,4 @@ static inline bool ct_is_syscall_insn(uintptr_t pc)
 	return p[0] == 0x0073 && p[1] == 0x0000;
 }
 
-/* The stack pointer glibc's setjmp saved in a jump buffer: __sp, after
- * __pc and 12 saved registers; glibc does not mangle pointers here. */
-static inline uintptr_t ct_jmpbuf_sp(const void *jb)
-{
-	return ((const uintptr_t *)jb)[13];
-}
-
 #endif

@@ -26,9 +26,10 @@ static inline uintptr_t ct_get_tp(void)
 	{ 0x48, 4 },	/* feature_1: CET bits */			\
 }
 #define CT_ARCH_MULTIPLE_THREADS 0x18
-/* The signature before rseq abort handlers (<sys/rseq.h>), which glibc
- * registers every thread's rseq area with. */
-#define CT_ARCH_RSEQ_SIG RSEQ_SIG
+/* The signature glibc registers every thread's rseq area with, the word
+ * before rseq abort handlers (RSEQ_SIG of glibc's <sys/rseq.h>, which
+ * releases before 2.35 lack). */
+#define CT_ARCH_RSEQ_SIG 0x53053053
 
 /* glibc's __HAVE_64B_ATOMICS: its semaphores keep the value and the
  * waiters in one 64-bit word (sync.h). */
@@ -97,16 +98,6 @@ static inline bool ct_is_syscall_insn(uintptr_t pc)
 {
 	const unsigned char *p = (const unsigned char *)pc;
 	return p[0] == 0x0f && p[1] == 0x05;
-}
-
-/* The stack pointer glibc's setjmp saved in a jump buffer: slot 6,
- * mangled with the TCB's pointer guard (at 0x30; xor, then rotate left
- * 17). */
-static inline uintptr_t ct_jmpbuf_sp(const long *jb)
-{
-	uintptr_t sp = jb[6], guard;
-	__asm__ ("mov %%fs:%c1,%0" : "=r"(guard) : "i"(0x30));
-	return ((sp >> 17) | (sp << 47)) ^ guard;
 }
 
 #endif

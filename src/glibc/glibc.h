@@ -11,6 +11,8 @@
 #ifndef CT_GLIBC_H
 #define CT_GLIBC_H
 
+#include <link.h>
+#include <bits/types/res_state.h>
 #include "thread.h"
 
 /* What start-up found (layout.c). */
@@ -18,10 +20,12 @@ struct ct_glibc {
 	size_t pd_size;		/* sizeof glibc's struct pthread */
 	size_t off_tid, off_list, off_stackblock, off_stackblock_size,
 	       off_guardsize;
+	/* From here to its end struct pthread holds glibc's own per-thread
+	 * state, which threads pass on (keep.c). */
+	size_t tail_off;
 	/* Cancellation: the state word, the chain of unwind buffers and the
 	 * chain of old-style cleanup buffers (they precede cancelhandling). */
 	size_t off_cancelhandling, off_cleanup_jmp_buf, off_cleanup;
-	size_t off_res;		/* the thread's resolver state */
 	size_t tp_off;		/* the thread pointer: pd + tp_off */
 	ptrdiff_t desc_off;	/* our descriptor: pd + desc_off (CT_OURS) */
 	/* A thread block: its static TLS, TCB, struct pthread and our
@@ -31,8 +35,15 @@ struct ct_glibc {
 	size_t tls_static_size, tls_static_align;	/* incl. the TCB */
 	ptrdiff_t libc_tls_off;	/* libc's static TLS block: tp - off */
 	size_t libc_tls_size;
-	int rseq_off;		/* __rseq_offset */
-	unsigned rseq_size;	/* __rseq_size, 0 if glibc did not register */
+	/* What a new thread's block starts with: this image, then zeros. */
+	const char *libc_tls_image;
+	size_t libc_tls_image_size;
+	/* The thread's rseq area, tp + rseq_off, registered with rseq_len
+	 * bytes; rseq_len 0 where glibc registers none. */
+	ptrdiff_t rseq_off;
+	unsigned rseq_len;
+	/* glibc's per-thread pointer to the resolver state, in libc's block */
+	ptrdiff_t resp_off;
 	/* glibc's single-threaded flag, which skips locking where set. */
 	const char *single_threaded;
 };
@@ -60,6 +71,10 @@ hidden size_t ct_glibc_block_bytes(void);
 hidden struct ct_thread *ct_glibc_place(void *map, size_t size);
 /* A stand-in descriptor for the calling thread, on glibc's own TCB. */
 hidden void ct_glibc_adopt(struct ct_thread *t);
+/* The kernel is to clear and wake the calling thread's tid word when it
+ * exits, as pthread_join expects (glibc has another word cleared for
+ * its initial thread since 2.43, and for a forked child's). */
+hidden void ct_glibc_own_tid(struct ct_thread *self);
 /* Fill the TCB of a new thread.  live: the region's kernel thread is
  * alive (parked): keep what the kernel holds in the TCB (its tid word,
  * the rseq area it writes).  EAGAIN when TLS cannot be allocated. */
@@ -135,5 +150,77 @@ static inline struct _pthread_cleanup_buffer **ct_cleanup_chain(void *pd)
 /* The top of a thread's stack, as glibc records it (unwind.c compares
  * stack addresses relative to it). */
 hidden uintptr_t ct_glibc_stack_top(void *pd);
+
+/* ==== inside this folder only ==== */
+
+/* A loaded object's dynamic symbol table (elf.c). */
+struct ct_elf_map {
+	struct link_map *map;
+	const ElfW(Sym) *sym;
+	const char *str;
+	const uint32_t *gnu, *sysv;	/* hash tables */
+	const ElfW(Half) *versym;
+	size_t soname;			/* in str; 0 if none */
+};
+/* glibc's objects; libpthread only where the program loaded one. */
+extern hidden struct ct_elf_map ct_elf_libc, ct_elf_ldso, ct_elf_libpthread;
+hidden bool ct_elf_find_glibc(void);
+/* A symbol the object defines at its default version, or NULL. */
+hidden const ElfW(Sym) *ct_elf_lookup(const struct ct_elf_map *e,
+				      const char *name);
+/* Its address (NULL for a TLS symbol: see ct_elf_lookup's st_value). */
+hidden void *ct_elf_sym(const struct ct_elf_map *e, const char *name);
+/* What the program's own lookup of `name' finds: the first object in
+ * load order that defines it (*owner, if asked). */
+hidden void *ct_elf_global(const char *name, struct link_map **owner);
+
+/* glibc's own definition of a symbol: libpthread's (where older
+ * releases kept the thread functions), else libc's, else ld.so's. */
+hidden void *ct_glibc_sym(const char *name);
+/* Stop the program with one line saying what differs (layout.c). */
+hidden _Noreturn void ct_glibc_refuse(const char *what);
+
+/* glibc's calls the folder makes, found at start-up. */
+struct ct_glibc_calls {
+	void *(*dl_allocate_tls)(void *tcb);
+	void (*dl_deallocate_tls)(void *tcb, bool free_tcb);
+	void *(*dl_allocate_tls_init)(void *tcb, bool init_tls);
+	void (*io_enable_locks)(void);
+	void (*ctype_init)(void);
+	void (*call_tls_dtors)(void);
+	int (*cxa_thread_atexit_impl)(void (*)(void *), void *, void *);
+	void (*res_nclose)(struct __res_state *);
+	int (*libc_start_main)(int (*)(int, char **, char **), int, char **,
+			       void (*)(void), void (*)(void), void (*)(void),
+			       void *);
+	/* The variables glibc and a program that mentions it (a copy
+	 * relocation) each keep of __libc_single_threaded; NULL before
+	 * glibc had one. */
+	char *libc_single_threaded, *prog_single_threaded;
+};
+extern hidden struct ct_glibc_calls ct_glibc_call;
+
+/* libc's own static TLS block of a thread. */
+static inline char *ct_glibc_libc_block(const void *tp)
+{
+	return (char *)tp - ct_glibc.libc_tls_off;
+}
+
+/* keep.c: glibc's per-thread state, passed on from thread to thread:
+ * libc's block and the tail of struct pthread. */
+hidden size_t ct_glibc_state_size(void);
+hidden void ct_glibc_save_state(const struct ct_thread *t, char *state);
+hidden void ct_glibc_load_state(struct ct_thread *t, const char *state);
+/* The state of a region about to be unmapped, for a later thread. */
+hidden void ct_glibc_keep(const char *state);
+/* A kept state for a fresh region, if there is one (true). */
+hidden bool ct_glibc_take(char *state);
+
+/* tcache.c: malloc's per-thread cache.  Empty a libc block's cache into
+ * the arenas, as glibc does at the end of its threads. */
+hidden void ct_glibc_empty_tcache(char *block);
+/* Learn where malloc keeps its per-thread cache, on the calling thread,
+ * if glibc's malloc is the program's: once, before the first thread. */
+hidden void ct_glibc_find_tcache(void);
 
 #endif
