@@ -86,9 +86,15 @@ static bool no_effect_yet(const ucontext_t *uc)
 	       ct_uc_sysret(uc) == -EINTR;
 }
 
-/* SIGCANCEL to this thread again in 1 ms. */
+/* SIGCANCEL to this thread again in 1 ms, then 2, 4, ... up to a
+ * second: until it is found where the request can act, or, past that,
+ * until its next cancellation point acts at entry. */
+#define CT_CANCEL_RETRIES 11
+
 static void retry_later(struct ct_thread *t)
 {
+	if (t->cancel_retries >= CT_CANCEL_RETRIES)
+		return;
 	if (!t->kt.cancel_timer_armed) {
 		struct sigevent sev = {
 			.sigev_notify = SIGEV_THREAD_ID,
@@ -101,12 +107,20 @@ static void retry_later(struct ct_thread *t)
 			return;	/* the next cancellation point acts */
 		t->kt.cancel_timer_armed = true;
 	}
-	struct itimerspec its = { .it_value = { 0, 1000000 } };
+	long ms = 1L << t->cancel_retries++;
+	struct itimerspec its = {
+		.it_value = { ms / 1000, ms % 1000 * 1000000 }
+	};
 	syscall(CT_SYS_TIMER_SETTIME, t->kt.cancel_timer, 0, &its, NULL);
 }
 
 static void on_sigcancel(int sig, siginfo_t *si, void *uc)
 {
+	/* Where glibc's cancellation points make their calls (glibc/). */
+	if (si->si_code == SI_TIMER && si->si_value.sival_int == CT_CANCEL_PROBE) {
+		ct_glibc_cancel_probe_hit(uc);
+		return;
+	}
 	/* Only from the library: tgkill in this process, or its timer. */
 	if (!(si->si_code == SI_TKILL && si->si_pid == getpid()) &&
 	    !(si->si_code == SI_TIMER && si->si_value.sival_int == CT_SIGCANCEL))
@@ -116,6 +130,13 @@ static void on_sigcancel(int sig, siginfo_t *si, void *uc)
 	struct ct_thread *t = ct_self_desc;
 	if (t && pending(ch) && (ch & CT_CANCEL_ASYNC)) {
 		if (t->cancel_async || no_effect_yet(uc))
+			act();
+		retry_later(t);
+	} else if (t && pending(ch) && ct_glibc_cancel_stub_known()) {
+		/* glibc's points since 2.41: in the stub, its system call
+		 * not made, it acts; elsewhere the thread may still be in one
+		 * (a handler of the program interrupted it). */
+		if (ct_glibc_in_cancel_stub(uc))
 			act();
 		retry_later(t);
 	}
@@ -132,6 +153,7 @@ int pthread_cancel(pthread_t th)
 	/* Cancellation points of a process that never made a thread skip
 	 * the check (glibc's single-threaded fast path): not any more. */
 	ct_glibc_go_multithreaded();
+	ct_sigaction_internal(CT_SIGCANCEL, on_sigcancel);
 	if (t == ct_self()) {
 		int old = atomic_fetch_or(self_cancelhandling(),
 					  CT_CANCELING | CT_CANCELED);
@@ -139,6 +161,10 @@ int pthread_cancel(pthread_t th)
 			act();
 		return 0;
 	}
+	/* A thread inside one of glibc's cancellation points is told by a
+	 * signal: since glibc 2.41 nothing in cancelhandling shows it is
+	 * there, and the signal's handler looks. */
+	bool glibc_stub = ct_glibc_cancel_stub();
 	int tid = ct_pin(t), err = 0;
 	if (!tid)
 		return 0;	/* it has ended: its outcome is decided */
@@ -147,8 +173,7 @@ int pthread_cancel(pthread_t th)
 	int old = atomic_fetch_or(ct_cancelhandling(t->pd),
 				  CT_CANCELING | CT_CANCELED);
 	if (!(old & CT_CANCELED) && pending(old | CT_CANCELED) &&
-	    (old & CT_CANCEL_ASYNC)) {
-		ct_sigaction_internal(CT_SIGCANCEL, on_sigcancel);
+	    ((old & CT_CANCEL_ASYNC) || glibc_stub)) {
 		int saved = errno;
 		if (syscall(SYS_tgkill, getpid(), tid, CT_SIGCANCEL))
 			err = errno;

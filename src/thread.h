@@ -153,6 +153,7 @@ struct ct_thread {
 	/* Cancellation (cancel.c); the state itself is glibc's, in the TCB,
 	 * where glibc's cancellation points read it too. */
 	bool cancel_async;		/* the program chose asynchronous */
+	unsigned char cancel_retries;	/* SIGCANCEL resent (cancel.c) */
 	struct _Unwind_Exception exc;	/* forced unwinding (unwind.c) */
 
 	struct ct_thread *cache_next, *cache_prev;	/* region cache links */

@@ -102,6 +102,21 @@ hidden void ct_glibc_drop_tcache(void);
 /* Ask glibc to call fn(arg) when a glibc-created thread exits. */
 hidden void ct_glibc_at_foreign_exit(void (*fn)(void *), void *arg);
 
+/* ---- glibc's own cancellation points (cancelpoint.c) ---- */
+
+/* Do glibc's cancellation points make their system calls through one
+ * stub (glibc 2.41 on)?  The first call learns it: a thread of ours and
+ * a few milliseconds. */
+hidden bool ct_glibc_cancel_stub(void);
+/* It is known to: without learning it (a signal handler asks). */
+hidden bool ct_glibc_cancel_stub_known(void);
+/* Was the interrupted context inside that stub, its system call not made
+ * yet, or failed with EINTR? */
+hidden bool ct_glibc_in_cancel_stub(const ucontext_t *uc);
+/* SIGCANCEL's value while the stub is learnt, and the handler's part. */
+#define CT_CANCEL_PROBE 0x43540001
+hidden void ct_glibc_cancel_probe_hit(const ucontext_t *uc);
+
 /* ---- cancellation's share of struct pthread ---- */
 
 #define CT_PD_FIELD(pd, off, type) ((type *)((char *)(pd) + (off)))
