@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include "cancel.h"
 #include "reuse.h"
+#include "stats.h"
 #include "glibc/glibc.h"
 #include "valgrind.h"
 
@@ -74,6 +75,7 @@ static int start(void *arg)
 	t->result = PTHREAD_CANCELED;
 	if (!ct_setjmp(buf.cancel_jmp_buf, 0)) {
 		ct_unwind_outermost(&buf);
+		if (unlikely(ct_stats_on)) ct_stats_start(t);
 		t->result = t->start(t->arg);
 	}
 	ct_thread_exit(ct_self(), ct_self()->result);
@@ -104,6 +106,7 @@ static int apply_sched(struct ct_thread *t, const struct ct_attr *a)
 int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp,
 		   void *(*fn)(void *), void *restrict arg)
 {
+	uint64_t called = unlikely(ct_stats_on) ? ct_stats_begin(CT_STATS_CREATE) : 0;
 	struct ct_thread *t;
 	ct_self();	/* initialises the library if a constructor calls us first */
 	_Atomic int named __attribute__((unused)) = 0;	/* valgrind.h */
@@ -155,6 +158,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	 * reused: after that the creator touches t only while the child is
 	 * held at startup (CT_WAIT). */
 	t->startup = sched ? CT_WAIT : CT_GO;
+	if (unlikely(ct_stats_on)) ct_stats_create(t, called, !a->have_stack && !sched, parked);
 
 	ct_self_install(t);
 	*res = t->handle;	/* visible to the new thread from its start */
@@ -201,6 +205,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	if (block)
 		set_mask(&old, NULL);
 out:
+	if (unlikely(ct_stats_on)) ct_stats_created(called, attrp, &def, err);
 	ct_attr_free(&def);
 	ct_vg_create_end(ct_self()->handle, &named, err);
 	return err;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include "reuse.h"
+#include "stats.h"
 #include "valgrind.h"
 
 /* After this, nobody joins the thread.  If it has already passed its exit
@@ -15,6 +16,7 @@ int pthread_detach(pthread_t th)
 	if (s < 0)
 		return EINVAL;
 	ct_vg_detached(th);
+	if (unlikely(ct_stats_on)) ct_stats_detach(t, s);
 	if (s & CT_EXITED)
 		ct_reap(t);
 	return 0;

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include "cancel.h"
 #include "reuse.h"
+#include "stats.h"
 #include "glibc/glibc.h"
 
 /* While fewer threads than this are alive, an exiting thread keeps its
@@ -26,6 +27,7 @@ static void release_stack(struct ct_thread *t)
 _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 {
 	t->result = result;
+	if (unlikely(ct_stats_on)) ct_stats_exit(t);
 
 	/* 1. No cancellation request acts any more. */
 	ct_cancel_exiting();

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include "reuse.h"
 #include "glibc/glibc.h"
+#include "stats.h"
 
 extern void *__dso_handle;
 extern int __register_atfork(void (*)(void), void (*)(void), void (*)(void), void *);
@@ -49,6 +50,7 @@ static void child(void)
 	struct ct_thread *self = ct_self_desc, *t = ct_list_head, *next;
 	ct_key_lock = ct_list_lock = ct_reuse_lock = ct_cache_lock = (ct_lock_t){ 0 };
 	ct_reuse_forget();
+	if (unlikely(ct_stats_on)) ct_stats_forked();
 	if (t) {
 		do {
 			next = t->next;

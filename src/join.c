@@ -6,6 +6,7 @@
 #include <errno.h>
 #include "cancel.h"
 #include "reuse.h"
+#include "stats.h"
 #include "valgrind.h"
 
 void ct_wait_gone(struct ct_thread *t)
@@ -43,6 +44,7 @@ static void unclaim(struct ct_thread **claimed)
 int ct_join(pthread_t th, void **res, clockid_t clock,
 	    const struct timespec *abstime, bool try)
 {
+	uint64_t called = unlikely(ct_stats_on) ? ct_stats_begin(CT_STATS_JOIN) : 0;
 	if (abstime && (ct_check_timespec(abstime) || !ct_clock_ok(clock)))
 		return EINVAL;
 	struct ct_thread *t = ct_lookup(th);
@@ -84,6 +86,7 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 	ct_vg_joined(th);
 	if (res)
 		*res = t->result;
+	if (unlikely(ct_stats_on)) ct_stats_join(t, called);
 	ct_reap(t);
 	return 0;
 }

@@ -36,8 +36,6 @@
 #include "glibc/glibc.h"
 #include "valgrind.h"
 
-#define CT_REUSE_IDLE_MS 2000
-
 /* The kernel's struct sched_attr, its first version (<linux/sched/types.h>
  * cannot be included beside <sched.h>). */
 struct kattr {

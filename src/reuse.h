@@ -5,6 +5,9 @@
 
 #include "thread.h"
 
+/* A parked thread nobody takes within this time exits. */
+#define CT_REUSE_IDLE_MS 2000
+
 extern hidden ct_lock_t ct_reuse_lock;
 hidden bool ct_reuse_on(void);
 /* Spin while *word == val, briefly (a hand-over of reuse is about to

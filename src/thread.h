@@ -150,6 +150,13 @@ struct ct_thread {
 	/* A reusable thread's end, for its joiner: 1 ended, 2 waited for. */
 	_Atomic int done;
 
+	/* Statistics (stats.c), when on: when its create was called, then
+	 * when its start routine began; whether a parked thread could run
+	 * it (reuse.c); the weight of its start in the CPU sample. */
+	uint64_t stats_time;
+	bool stats_poolable;
+	unsigned stats_weight;
+
 	/* Cancellation (cancel.c); the state itself is glibc's, in the TCB,
 	 * where glibc's cancellation points read it too. */
 	bool cancel_async;		/* the program chose asynchronous */
