@@ -547,8 +547,10 @@ static void report(void)
 			   eligible = reuse ? hits + misses : sim.eligible,
 			   pool_most = sim.most, pool_full = sim.full;
 	ct_unlock(&sim.lock);
-	uint64_t per = cycle_new > cycle_reused ? cycle_new - cycle_reused : 0;
-	uint64_t saving = served * per;
+	/* Negative where a reused cycle measured slower (a busy machine). */
+	int64_t per = (int64_t)cycle_new - (int64_t)cycle_reused;
+	int64_t saving = (int64_t)served * per;
+	uint64_t per_abs = per < 0 ? -per : per, saving_abs = saving < 0 ? -saving : saving;
 	const char *source = cycle_measured ? "measured" : "constant";
 	const char *source_text = cycle_measured ?
 		"measured by clonethreads-run on this machine before the program "
@@ -605,8 +607,8 @@ static void report(void)
 		    "\"reused_cycle_us\": %.3f, \"cycle_source\": \"%s\", "
 		    "\"saving_us\": %.3f, \"saving_wall_pct\": %.4f, "
 		    "\"assumption\": \"%s\"}\n}\n", served, eligible,
-		    us(cycle_new), us(cycle_reused), source, us(saving),
-		    pct(saving, wall), ASSUMPTION);
+		    us(cycle_new), us(cycle_reused), source, saving / 1e3,
+		    (saving < 0 ? -1 : 1) * pct(saving_abs, wall), ASSUMPTION);
 	} else {
 		char a[32], b[32];
 		put("clonethreads statistics: pid %d, %s, clonethreads %s\n", (int)pid,
@@ -645,17 +647,17 @@ static void report(void)
 		share(false, "time in joins:", join.sum, join.n,
 		      &S.cpu[CT_STATS_JOIN], wall, cpu, true);
 		if (reuse)
-			put("%-20s reuse started %llu of %llu threads on parked ones, "
-			    "saving about", "reuse estimate:", served, eligible);
+			put("%-20s reuse started %llu of %llu threads on parked "
+			    "ones", "reuse estimate:", served, eligible);
 		else
 			put("%-20s CLONETHREADS_REUSE=%d would have started %llu of "
 			    "%llu threads on parked ones (the pool held up to %llu, "
-			    "%llu turned away as it was full), saving about",
-			    "reuse estimate:", SIM_MAX, served, eligible, pool_most,
-			    pool_full);
-		put(" %llu x %s = %s, %.2f%% of wall time\n", served,
-		    text_time(a, sizeof a, per), text_time(b, sizeof b, saving),
-		    pct(saving, wall));
+			    "%llu turned away as it was full)", "reuse estimate:",
+			    SIM_MAX, served, eligible, pool_most, pool_full);
+		put("; each %s %s%s: about %s in all, %.2f%% of wall time\n",
+		    per < 0 ? "costs" : "saves", text_time(a, sizeof a, per_abs),
+		    per < 0 ? " more here" : "", text_time(b, sizeof b, saving_abs),
+		    pct(saving_abs, wall));
 		put("%-20s %s new, %s reused: %s\n", "cycle costs:",
 		    text_time(a, sizeof a, cycle_new),
 		    text_time(b, sizeof b, cycle_reused), source_text);

@@ -1,13 +1,18 @@
 /* clonethreads-run: run a dynamically linked glibc program on clonethreads'
  * threads, by preloading the installed library.
  *
- *	clonethreads-run [--library FILE] [--] PROG [ARGS...]
+ *	clonethreads-run [--library FILE] [--stats[=FILE]]
+ *			 [--stats-format=text|json] [--] PROG [ARGS...]
  *	clonethreads-run [--library FILE] --check
  *
  * PROG replaces this process (exec, no child): its pid, the signals sent to
  * it and its exit status are its own.  The library goes first in
  * LD_PRELOAD, before whatever the caller had there, so that the program's
- * pthread calls bind to it; the rest of the list is kept. */
+ * pthread calls bind to it; the rest of the list is kept.  --stats asks
+ * the library for its report of the program's thread spawning, through
+ * the environment (CLONETHREADS_STATS, CLONETHREADS_STATS_FORMAT), with
+ * the cost of a create + join cycle measured here first
+ * (CLONETHREADS_STATS_CYCLE, calibrate.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +27,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: clonethreads-run [--library FILE] [--] PROG [ARGS...]\n"
+		"usage: clonethreads-run [--library FILE] [--stats[=FILE]] "
+		"[--stats-format=FORMAT]\n"
+		"                        [--] PROG [ARGS...]\n"
 		"       clonethreads-run [--library FILE] --check\n"
 		"Run PROG with the clonethreads library preloaded, so that its "
 		"threads are\nclonethreads' threads.\n\n"
@@ -31,6 +38,12 @@ static void usage(FILE *f)
 		"                   its threads are clonethreads' and the "
 		"library accepts this glibc\n"
 		"  --library FILE   preload FILE instead of %s\n"
+		"  --stats[=FILE]   when each process of PROG ends, report what "
+		"its threads cost:\n"
+		"                   to FILE.PID (FILE with %%p: the pid there), "
+		"or standard error\n"
+		"  --stats-format=text|json\n"
+		"                   the report's format (default: text)\n"
 		"  --help           this text\n"
 		"  --version        the version\n\n"
 		"The exit status is PROG's; 2 for bad options, 125 if the library "
@@ -58,6 +71,28 @@ int preload_first(const char *library)
 		     old ? old : "") < 0)
 		return -1;
 	return setenv("LD_PRELOAD", list, 1);
+}
+
+/* The environment that asks the library for its report; the cost of a
+ * cycle is measured unless the caller gave it. */
+static int set_stats(const char *library, const char *file, const char *format)
+{
+	if (setenv("CLONETHREADS_STATS", file, 1) ||
+	    (format && setenv("CLONETHREADS_STATS_FORMAT", format, 1))) {
+		perror("clonethreads-run: --stats");
+		return -1;
+	}
+	const char *given = getenv("CLONETHREADS_STATS_CYCLE");
+	char cycle[64];
+	if (given && *given)
+		return 0;
+	if (!calibrate(library, cycle, sizeof cycle)) {
+		fprintf(stderr, "clonethreads-run: could not time a create + join "
+			"cycle here: the report's reuse estimate uses the "
+			"library's figures\n");
+		return 0;
+	}
+	return setenv("CLONETHREADS_STATS_CYCLE", cycle, 1) ? -1 : 0;
 }
 
 /* Runs PROG, or returns the status to exit with. */
@@ -104,7 +139,11 @@ int main(int argc, char **argv)
 	if (!strcmp(base ? base + 1 : argv[0], PROBE_NAME))
 		return probe_main(argc, argv);
 
+	if (!strcmp(base ? base + 1 : argv[0], CALIBRATE_NAME))
+		return calibrate_main();
+
 	const char *library = CT_LIBRARY;
+	const char *stats = NULL, *stats_format = NULL;
 	bool want_check = false;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -130,6 +169,17 @@ int main(int argc, char **argv)
 		}
 		else if (!strncmp(a, "--library=", 10))
 			library = a + 10;
+		else if (!strcmp(a, "--stats"))
+			stats = "-";
+		else if (!strncmp(a, "--stats=", 8) && a[8])
+			stats = a + 8;
+		else if (!strcmp(a, "--stats-format")) {
+			if (++i == argc)
+				return usage_error("--stats-format needs text or json");
+			stats_format = argv[i];
+		}
+		else if (!strncmp(a, "--stats-format=", 15))
+			stats_format = a + 15;
 		else
 			return usage_error("unknown option %s", a);
 	}
@@ -137,6 +187,14 @@ int main(int argc, char **argv)
 		return usage_error("--check takes no program");
 	if (!want_check && i == argc)
 		return usage_error("no program given");
+	if (stats_format && strcmp(stats_format, "text") &&
+	    strcmp(stats_format, "json"))
+		return usage_error("--stats-format is text or json, not %s",
+				   stats_format);
+	if (stats_format && !stats)
+		return usage_error("--stats-format without --stats");
+	if (want_check && stats)
+		return usage_error("--check takes no --stats");
 
 	/* LD_PRELOAD is read relative to PROG's working directory, and a
 	 * space or colon would split the path into two entries. */
@@ -151,5 +209,7 @@ int main(int argc, char **argv)
 			"space or colon, which LD_PRELOAD cannot hold\n", real);
 		return RUN_FAILED;
 	}
+	if (stats && set_stats(real, stats, stats_format))
+		return RUN_FAILED;
 	return want_check ? check(real) : run(real, argv + i);
 }

@@ -17,6 +17,8 @@ enum {
 /* The name the --check probe runs under: clonethreads-run re-executes
  * itself by this name with the library preloaded. */
 #define PROBE_NAME "clonethreads-probe"
+/* And by this one to time create + join cycles for --stats. */
+#define CALIBRATE_NAME "clonethreads-calibrate"
 
 /* program.c: PROG before it is run. */
 
@@ -47,5 +49,15 @@ int check(const char *library);
 
 /* The probe's main, in the preloaded process. */
 int probe_main(int argc, char **argv);
+
+/* calibrate.c: --stats, both sides. */
+
+/* Times create + join cycles with `library' preloaded, on new threads and
+ * on parked ones, and writes "NEW,REUSED" (medians in microseconds) to
+ * out; false if that failed. */
+bool calibrate(const char *library, char *out, size_t size);
+
+/* The timing process's main. */
+int calibrate_main(void);
 
 #endif
