@@ -1,5 +1,5 @@
 /* The foundation's tests: creation, exit, join, TLS, keys, attributes,
- * glibc coexistence and fork. */
+ * glibc coexistence, fork, and the statistics report. */
 #include "core.h"
 
 /* Scenarios: cases that must run in a process of their own (ct_rerun). */
@@ -11,6 +11,8 @@ static int malloc_scenario(void)
 static const struct ct_scenario scenarios[] = {
 	{ "malloc", malloc_scenario },
 	{ "exit-main", ct_exit_main_scenario },
+	{ "stats-known", ct_stats_known_scenario },
+	{ "stats-fork", ct_stats_fork_scenario },
 	{ NULL, NULL }
 };
 
@@ -40,7 +42,7 @@ int main(void)
 {
 	static Suite *(*const suites[])(void) = {
 		create_suite, tls_suite, keys_suite, attr_suite,
-		glibc_suite, fork_suite, unwind_suite, NULL
+		glibc_suite, fork_suite, unwind_suite, stats_suite, NULL
 	};
 	return ct_test_main(suites, extra, scenarios);
 }

@@ -15,9 +15,12 @@ Suite *attr_suite(void);
 Suite *glibc_suite(void);
 Suite *fork_suite(void);
 Suite *unwind_suite(void);
+Suite *stats_suite(void);
 
 /* Scenarios, each run in its own process by ct_rerun. */
 int ct_malloc_stress(int nthreads, int rounds);	/* t_glibc.c */
 int ct_exit_main_scenario(void);			/* t_create.c */
+int ct_stats_known_scenario(void);			/* t_stats.c */
+int ct_stats_fork_scenario(void);			/* t_stats.c */
 
 #endif
