@@ -554,7 +554,7 @@ static void report(void)
 	const char *source = cycle_measured ? "measured" : "constant";
 	const char *source_text = cycle_measured ?
 		"measured by clonethreads-run on this machine before the program "
-		"started (CLONETHREADS_STATS_CYCLE)" :
+		"started (CLONETHREADS_STATS_CYCLE, unless set by hand)" :
 		"make bench's medians on the build machine of this version "
 		"(default stack), not measured on this machine";
 	pid_t pid = getpid();
