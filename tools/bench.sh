@@ -61,9 +61,11 @@ table() {
 	has "$tmp/out" '^machine: .+, ([0-9]+ cores, )?[0-9]+ CPUs \([0-9]+ usable\), Linux .+, glibc [0-9.]+$' &&
 	has "$tmp/out" "^\| workload +\| stack +\| glibc +\| clonethreads .*\| floor +\|\$" &&
 	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| [0-9.]+ x1\.00 x[0-9.]+ +\| [0-9.]+ x[0-9.]+ x[0-9.]+ ' &&
-	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - +\|'
+	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - +\|' &&
+	has "$tmp/out" '^\| workload +\| stack +\| clonethreads-reuse +\| clonethreads-stats +\|$' &&
+	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| x[0-9.]+ clonethreads +\| x[0-9.]+ clonethreads +\|$'
 }
-check "the table: machine, ratios to glibc and to the floor" table
+check "the table: machine, ratios to glibc and to the floor, modes" table
 
 # The reader of the table gone before it is printed: no traceback.
 closed_pipe() {
