@@ -9,6 +9,12 @@
 #include <string.h>
 #include "thread.h"
 
+/* glibc 2.32's answer for "no mask set"; the library builds on older
+ * headers too (one build serves every later release). */
+#ifndef PTHREAD_ATTR_NO_SIGMASK_NP
+#define PTHREAD_ATTR_NO_SIGMASK_NP (-1)
+#endif
+
 int pthread_attr_init(pthread_attr_t *attr)
 {
 	memset(attr, 0, sizeof *attr);

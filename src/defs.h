@@ -21,6 +21,10 @@
  * parked thread, reuse.c, and the set*id handler, which may run in one):
  * no TLS, no call through the PLT, and no stack protector, whose canary
  * is read from the TCB. */
+#if __has_attribute(no_stack_protector)
 #define ct_tcb_free __attribute__((no_stack_protector))
+#else	/* GCC before 11 */
+#define ct_tcb_free __attribute__((optimize("no-stack-protector")))
+#endif
 
 #endif

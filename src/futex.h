@@ -9,6 +9,12 @@
 #include <linux/futex.h>
 #include "defs.h"
 
+/* Linux 5.14's; the library builds with older kernel headers too, and
+ * falls back on FUTEX_LOCK_PI where the kernel lacks it (futex.c). */
+#ifndef FUTEX_LOCK_PI2
+#define FUTEX_LOCK_PI2 13
+#endif
+
 /* Wait while *addr == val.  abstime (may be NULL) is an absolute deadline
  * on `clock' (CLOCK_REALTIME or CLOCK_MONOTONIC).  Returns 0 on wake-up
  * (possibly spurious), EAGAIN if *addr != val, ETIMEDOUT, EINTR, or EINVAL

@@ -8,8 +8,12 @@
  * the library asks ld.so nothing, and reads what it needs from each
  * object's GNU (or SysV) hash table, as ld.so itself would. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <link.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "glibc.h"
 
 /* Kept in place by ld.so, from the first instruction of the process: the
@@ -124,6 +128,51 @@ void *ct_elf_global(const char *name, struct link_map **owner)
 		}
 	}
 	return NULL;
+}
+
+/* A symbol of the object's full symbol table (.symtab), read from its
+ * file: glibc before 2.34 kept libthread_db's descriptors there, not
+ * among the exported ones.  Nothing here allocates (start-up, above). */
+void *ct_elf_file_sym(const struct ct_elf_map *e, const char *name)
+{
+	if (!e->map || !e->map->l_name || !*e->map->l_name)
+		return NULL;
+	int fd = open(e->map->l_name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *file = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(ElfW(Ehdr)))
+		file = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (file == MAP_FAILED)
+		return NULL;
+	const char *base = file, *end = base + st.st_size;
+	const ElfW(Ehdr) *eh = file;
+	const ElfW(Shdr) *sh = (const void *)(base + eh->e_shoff);
+	void *found = NULL;
+	if ((const char *)(sh + eh->e_shnum) > end || eh->e_shoff == 0)
+		goto out;
+	for (int i = 0; i < eh->e_shnum && !found; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		const ElfW(Sym) *sym = (const void *)(base + sh[i].sh_offset);
+		const ElfW(Shdr) *strsec = &sh[sh[i].sh_link];
+		const char *str = base + strsec->sh_offset;
+		size_t n = sh[i].sh_size / sizeof *sym;
+		if ((const char *)(sym + n) > end || str + strsec->sh_size > end)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (sym[k].st_shndx != SHN_UNDEF &&
+			    sym[k].st_name < strsec->sh_size &&
+			    !strcmp(str + sym[k].st_name, name)) {
+				found = (void *)(e->map->l_addr + sym[k].st_value);
+				break;
+			}
+	}
+out:
+	munmap(file, st.st_size);
+	return found;
 }
 
 /* glibc's objects: libc and ld.so are the first to define a function

@@ -185,6 +185,8 @@ hidden const ElfW(Sym) *ct_elf_lookup(const struct ct_elf_map *e,
 				      const char *name);
 /* Its address (NULL for a TLS symbol: see ct_elf_lookup's st_value). */
 hidden void *ct_elf_sym(const struct ct_elf_map *e, const char *name);
+/* A symbol from the object file's full symbol table, or NULL. */
+hidden void *ct_elf_file_sym(const struct ct_elf_map *e, const char *name);
 /* What the program's own lookup of `name' finds: the first object in
  * load order that defines it (*owner, if asked). */
 hidden void *ct_elf_global(const char *name, struct link_map **owner);

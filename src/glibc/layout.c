@@ -76,7 +76,11 @@ void *ct_glibc_sym(const char *name)
 					: NULL;
 	if (!p)
 		p = ct_elf_sym(&ct_elf_libc, name);
-	return p ? p : ct_elf_sym(&ct_elf_ldso, name);
+	if (!p)
+		p = ct_elf_sym(&ct_elf_ldso, name);
+	/* libthread_db's descriptors, before 2.34. */
+	return p || !ct_elf_libpthread.map ? p
+		: ct_elf_file_sym(&ct_elf_libpthread, name);
 }
 
 static void *need(const char *name)

@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/rseq.h>
 #include <sys/syscall.h>
 #include "glibc.h"
