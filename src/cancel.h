@@ -49,7 +49,5 @@ static inline bool ct_internal_signal(int sig)
  * installs its own when it starts a thread itself). */
 hidden void ct_sigaction_internal(int sig,
 				  void (*fn)(int, siginfo_t *, void *));
-/* tgkill to a thread of ours, pinned (0 when it has exited). */
-hidden int ct_signal_thread(struct ct_thread *t, int sig);
 
 #endif

@@ -122,3 +122,12 @@ int pthread_equal(pthread_t a, pthread_t b)
 {
 	return a == b;
 }
+
+/* glibc 2.42's: the thread's kernel id, -1 once it has ended. */
+pid_t pthread_gettid_np(pthread_t th)
+{
+	struct ct_thread *t = ct_lookup(th);
+	int tid = t && !(atomic_load(&t->detach_state) & CT_EXITED)
+		? atomic_load_explicit(ct_tid(t), memory_order_relaxed) : 0;
+	return tid > 0 ? tid : -1;
+}

@@ -40,31 +40,42 @@ void ct_sigaction_internal(int sig, void (*fn)(int, siginfo_t *, void *))
 	syscall(SYS_rt_sigaction, sig, &sa, NULL, _NSIG / 8);
 }
 
-int ct_signal_thread(struct ct_thread *t, int sig)
+/* pthread_kill has two answers for a thread that has ended but is not
+ * joined yet.  glibc 2.34 on: it still exists for POSIX, the signal is
+ * dropped (so signal 0 says "still there").  Before: ESRCH.  A program
+ * built against glibc before 2.34 asks for the first version, and gets
+ * the answer it was built for; the version names are glibc's (the CPU's
+ * first one: arch.h).  Both are exported as versioned names only. */
+static int kill_thread(pthread_t th, int sig, bool ended_is_gone)
 {
-	int tid = ct_pin(t), err = 0;
-	if (tid) {
-		if (syscall(SYS_tgkill, getpid(), tid, sig))
-			err = errno;
-		ct_unpin(t);
-	}
-	return err;
-}
-
-/* A thread that has ended but is not joined yet still exists for POSIX:
- * the signal is dropped (so signal 0 says "still there"), as in glibc. */
-int pthread_kill(pthread_t th, int sig)
-{
-	if (ct_internal_signal(sig) || sig < 0 || sig >= _NSIG)
+	if (ct_internal_signal(sig))
 		return EINVAL;
 	struct ct_thread *t = ct_lookup(th);
 	if (!t)
 		return ESRCH;
-	int saved = errno;
-	int err = ct_signal_thread(t, sig);
+	/* An ended thread answers before the signal is looked at; for a
+	 * running one the kernel refuses a signal number that is none. */
+	int saved = errno, tid = ct_pin(t), err = 0;
+	if (!tid)
+		return ended_is_gone ? ESRCH : 0;
+	if (syscall(SYS_tgkill, getpid(), tid, sig))
+		err = errno;
+	ct_unpin(t);
 	errno = saved;
 	return err;
 }
+
+int ct_pthread_kill(pthread_t th, int sig)
+{
+	return kill_thread(th, sig, false);
+}
+__asm__(".symver ct_pthread_kill, pthread_kill@@GLIBC_2.34");
+
+int ct_pthread_kill_first(pthread_t th, int sig)
+{
+	return kill_thread(th, sig, true);
+}
+__asm__(".symver ct_pthread_kill_first, pthread_kill@" CT_ARCH_GLIBC_BASE);
 
 /* Unlike pthread_kill, an ended thread is ESRCH here, as in glibc. */
 int pthread_sigqueue(pthread_t th, int sig, const union sigval value)

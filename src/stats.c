@@ -323,10 +323,10 @@ __attribute__((constructor)) static void stats_init(void)
 	if (!file || !*file)
 		return;
 	const char *format = getenv("CLONETHREADS_STATS_FORMAT");
-	ct_stats_cfg.json = format && !strcmp(format, "ct_stats_cfg.json");
+	ct_stats_cfg.json = format && !strcmp(format, "json");
 	if (format && *format && !ct_stats_cfg.json && strcmp(format, "text"))
 		dprintf(STDERR_FILENO, "clonethreads: CLONETHREADS_STATS_FORMAT=%s "
-			"is neither text nor ct_stats_cfg.json: text\n", format);
+			"is neither text nor json: text\n", format);
 	const char *cycle = getenv("CLONETHREADS_STATS_CYCLE");
 	if (cycle && *cycle)
 		read_cycle(cycle);

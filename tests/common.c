@@ -23,21 +23,25 @@ int ct_test_glibc(void)
 	return mode;
 }
 
+void ct_assert_ours_at(const char *name, void *f)
+{
+	const char *want = ct_test_glibc() ? "/libc" : "libclonethreads";
+	Dl_info info;
+	if (!f || !dladdr(f, &info) || !info.dli_fname ||
+	    !strstr(info.dli_fname, want)) {
+		fprintf(stderr, "%s resolves to %s, not %s\n", name,
+			f && info.dli_fname ? info.dli_fname : "nothing", want);
+		exit(99);	/* a hard error for the automake driver */
+	}
+}
+
 void ct_test_assert_ours(const char *const *names)
 {
-	const char *want = ct_test_glibc() ? "/libc.so" : "libclonethreads";
 	for (; names && *names; names++) {
 		void *f = dlsym(RTLD_DEFAULT, *names);
-		Dl_info info;
-		if (!f || !dladdr(f, &info) || !info.dli_fname ||
-		    !strstr(info.dli_fname, want)) {
-			if (ct_test_glibc() && !f && !strncmp(*names, "clonethreads_", 13))
-				continue;	/* the library's own extras */
-			fprintf(stderr, "%s resolves to %s, not %s\n", *names,
-				f && info.dli_fname ? info.dli_fname : "nothing",
-				want);
-			exit(99);	/* a hard error for the automake driver */
-		}
+		if (ct_test_glibc() && !f && !strncmp(*names, "clonethreads_", 13))
+			continue;	/* the library's own extras */
+		ct_assert_ours_at(*names, f);
 	}
 }
 

@@ -22,6 +22,8 @@ int ct_test_glibc(void);
  * implementation under test: libclonethreads, or libc.so.6 in the
  * reference run (so neither can pass for the other). */
 void ct_test_assert_ours(const char *const *names);
+/* The same for a function found otherwise (by version, say). */
+void ct_assert_ours_at(const char *name, void *f);
 
 /* A case that must own a process (set before start-up, or ending main):
  * ct_rerun runs it in a fresh process started from this executable. */

@@ -1,6 +1,7 @@
 /* Signals: pthread_kill and its liveness probe, pthread_sigqueue,
  * pthread_sigmask, and the library's own signals staying its own. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -71,6 +72,87 @@ START_TEST(probe_ended)
 		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
 		ck_assert_int_eq(pthread_kill(th, 0), 0);
 		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);	/* dropped */
+		ck_assert_ptr_eq(ct_join(th), (void *)3);
+	}
+}
+END_TEST
+
+/* glibc exports pthread_kill at two versions that answer differently
+ * for a thread that has ended but is not joined yet: its first version
+ * (GLIBC_2.2.5 on x86_64; the CPU's first) ESRCH, GLIBC_2.34's 0.  A
+ * program built against glibc before 2.34 asks for the first.  Looked up
+ * by version, each must answer as glibc's does (and be the
+ * implementation's own).  glibc before 2.34 has only the first. */
+typedef int kill_fn(pthread_t, int);
+
+static kill_fn *first_kill(void)
+{
+	static const char *const firsts[] = {
+		"GLIBC_2.2.5", "GLIBC_2.0", "GLIBC_2.17", "GLIBC_2.27" };
+	for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+		kill_fn *k = (kill_fn *)dlvsym(RTLD_DEFAULT, "pthread_kill", firsts[i]);
+		if (k)
+			return k;
+	}
+	return NULL;
+}
+
+START_TEST(kill_versions)
+{
+	kill_fn *first = first_kill();
+	kill_fn *now = (kill_fn *)dlvsym(RTLD_DEFAULT, "pthread_kill", "GLIBC_2.34");
+	ck_assert_msg(first, "no first version of pthread_kill");
+	ct_assert_ours_at("pthread_kill (first version)", (void *)first);
+	if (now)
+		ct_assert_ours_at("pthread_kill@GLIBC_2.34", (void *)now);
+	else	/* a glibc before 2.34 under test */
+		ck_assert(ct_test_glibc());
+	for (int round = 0; round < 20; round++) {
+		struct target t = { .go = 1 };
+		pthread_t th = ct_start(NULL, target, &t);
+		ct_wait_at_least(&t.tid, 1);
+		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
+		ck_assert_int_eq(first(th, 0), ESRCH);
+		ck_assert_int_eq(first(th, SIGUSR1), ESRCH);
+		/* The ended thread answers before the signal is looked at. */
+		ck_assert_int_eq(first(th, 1000), ESRCH);
+		if (now) {
+			ck_assert_int_eq(now(th, 0), 0);
+			ck_assert_int_eq(now(th, 1000), 0);
+		}
+		ck_assert_ptr_eq(ct_join(th), (void *)3);
+	}
+}
+END_TEST
+
+/* pthread_gettid_np (glibc 2.42): the thread's kernel id while it runs,
+ * -1 once it has ended (glibc gives -1 past its exit's bookkeeping). */
+static void *says_and_waits(void *arg)
+{
+	struct target *t = arg;
+	atomic_store(&t->tid, ct_gettid());
+	ct_wait_at_least(&t->go, 1);
+	return (void *)3;
+}
+
+START_TEST(gettid_np)
+{
+	pid_t (*gettid_np)(pthread_t) =
+		(pid_t (*)(pthread_t))dlsym(RTLD_DEFAULT, "pthread_gettid_np");
+	if (!gettid_np) {	/* glibc before 2.42 under test */
+		ck_assert(ct_test_glibc());
+		return;
+	}
+	ct_assert_ours_at("pthread_gettid_np", (void *)gettid_np);
+	ck_assert_int_eq(gettid_np(pthread_self()), ct_gettid());
+	for (int round = 0; round < 20; round++) {
+		struct target t = { 0 };
+		pthread_t th = ct_start(NULL, says_and_waits, &t);
+		ct_wait_at_least(&t.tid, 1);
+		ck_assert_int_eq(gettid_np(th), atomic_load(&t.tid));
+		atomic_store(&t.go, 1);
+		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
+		ck_assert_int_eq(gettid_np(th), -1);
 		ck_assert_ptr_eq(ct_join(th), (void *)3);
 	}
 }
@@ -179,6 +261,8 @@ Suite *signal_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, kill_and_queue);
 	tcase_add_test(tc, probe_ended);
+	tcase_add_test(tc, kill_versions);
+	tcase_add_test(tc, gettid_np);
 	ct_tcase_add_beyond_glibc(tc, probe_joined,
 		"a joined thread's handle is undefined to use in glibc");
 	tcase_add_test(tc, mask_keeps_internal);

@@ -34,6 +34,10 @@ static inline uintptr_t ct_get_tp(void)
  * releases before 2.35 lack). */
 #define CT_ARCH_RSEQ_SIG 0x53053053
 
+/* glibc's first symbol version on the CPU, where the first answers of
+ * symbols whose answers later changed sit (pthread_kill: signal.c). */
+#define CT_ARCH_GLIBC_BASE "GLIBC_2.0"
+
 /* glibc's __HAVE_64B_ATOMICS: none here, its semaphores keep the value
  * and the waiters in two 32-bit words (sync.h). */
 #define CT_ARCH_64B_ATOMICS 0
