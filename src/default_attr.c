@@ -6,7 +6,7 @@
 #include <sys/resource.h>
 #include "thread.h"
 
-static ct_private ct_lock_t lock;
+hidden ct_private ct_lock_t ct_default_attr_lock;
 static ct_private struct ct_attr def;
 
 /* glibc's choice: RLIMIT_STACK's soft limit at start-up, the arch default
@@ -27,9 +27,9 @@ void ct_attr_init_default(void)
 
 int ct_attr_get_default(struct ct_attr *out)
 {
-	ct_lock(&lock);
+	ct_lock(&ct_default_attr_lock);
 	int err = ct_attr_copy(out, &def);
-	ct_unlock(&lock);
+	ct_unlock(&ct_default_attr_lock);
 	return err;
 }
 
@@ -47,12 +47,12 @@ int pthread_setattr_default_np(const pthread_attr_t *attr)
 	int err = ct_attr_copy(&copy, a);
 	if (err)
 		return err;
-	ct_lock(&lock);
+	ct_lock(&ct_default_attr_lock);
 	if (!copy.stack_size)	/* 0 keeps the current default */
 		copy.stack_size = def.stack_size;
 	struct ct_attr old = def;
 	def = copy;
-	ct_unlock(&lock);
+	ct_unlock(&ct_default_attr_lock);
 	ct_attr_free(&old);
 	return 0;
 }

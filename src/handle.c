@@ -34,7 +34,7 @@ struct slot {
 };
 
 static ct_private struct slot *_Atomic chunks[MAX_SLOTS / CHUNK];
-static ct_private ct_lock_t lock;	/* allocation and the free list */
+hidden ct_private ct_lock_t ct_handle_lock;	/* allocation and the free list */
 static ct_private unsigned used, free_head = -1u; /* slots handed out; list */
 
 static struct slot *slot_at(unsigned i)
@@ -46,7 +46,7 @@ static struct slot *slot_at(unsigned i)
 int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 {
 	unsigned i;
-	ct_lock(&lock);
+	ct_lock(&ct_handle_lock);
 	if (free_head != -1u) {
 		i = free_head;
 		free_head = slot_at(i)->next_free;
@@ -59,7 +59,7 @@ int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 					      PROT_READ | PROT_WRITE,
 					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (c == MAP_FAILED) {
-				ct_unlock(&lock);
+				ct_unlock(&ct_handle_lock);
 				return EAGAIN;
 			}
 			ct_vg_private(c, CHUNK * sizeof *c);
@@ -70,10 +70,10 @@ int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 		}
 		used++;
 	} else {
-		ct_unlock(&lock);
+		ct_unlock(&ct_handle_lock);
 		return EAGAIN;
 	}
-	ct_unlock(&lock);
+	ct_unlock(&ct_handle_lock);
 	atomic_store_explicit(&slot_at(i)->t, t, memory_order_release);
 	*out = i;
 	return 0;
@@ -84,10 +84,20 @@ void ct_slot_free(unsigned i)
 	struct slot *s = slot_at(i);
 	ct_handle_retire(i);
 	atomic_store_explicit(&s->t, NULL, memory_order_relaxed);
-	ct_lock(&lock);
+	ct_lock(&ct_handle_lock);
 	s->next_free = free_head;
 	free_head = i;
-	ct_unlock(&lock);
+	ct_unlock(&ct_handle_lock);
+}
+
+void ct_slots_each(void (*fn)(struct ct_thread *t))
+{
+	for (unsigned i = 0; i < used; i++) {
+		struct ct_thread *t = atomic_load_explicit(&slot_at(i)->t,
+							   memory_order_relaxed);
+		if (t)
+			fn(t);
+	}
 }
 
 pthread_t ct_handle(unsigned i)

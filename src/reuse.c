@@ -329,14 +329,14 @@ void ct_reuse_drain(void)
 		;
 }
 
-/* fork()'s child has none of the parked threads: they end there.  (The
- * fork holds the lock across.) */
+/* fork()'s child has none of the parked threads: they end there (the
+ * fork holds the lock across, and has cleared their tid words). */
 void ct_reuse_forget(void)
 {
 	for (struct ct_thread *t = all, *next; t; t = next) {
 		next = t->kt.pool_all;
-		atomic_store(ct_tid(t), 0);
 		t->kt.park = GONE;
+		t->region.tls_ready = false;	/* fork.c says why */
 		if (t->kt.reaped)
 			ct_region_put(t);
 	}

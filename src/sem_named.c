@@ -31,7 +31,7 @@ struct mapped {
 	unsigned refs;
 };
 static ct_private struct mapped *mapped_list;
-static ct_private ct_lock_t mapped_lock;
+hidden ct_private ct_lock_t ct_sem_named_lock;
 
 /* "/dev/shm/sem.NAME" from "/NAME" (leading slashes are optional and
  * ignored); false for an empty name, one too long or one with a '/'. */
@@ -54,7 +54,7 @@ static sem_t *map_sem(int fd)
 	if (fstat(fd, &st))
 		return SEM_FAILED;
 	sem_t *sem = SEM_FAILED;
-	ct_lock(&mapped_lock);
+	ct_lock(&ct_sem_named_lock);
 	struct mapped *m;
 	for (m = mapped_list; m; m = m->next)
 		if (m->dev == st.st_dev && m->ino == st.st_ino)
@@ -75,7 +75,7 @@ static sem_t *map_sem(int fd)
 			sem = p;
 		}
 	}
-	ct_unlock(&mapped_lock);
+	ct_unlock(&ct_sem_named_lock);
 	return sem;
 }
 
@@ -167,7 +167,7 @@ sem_t *sem_open(const char *name, int oflag, ...)
 
 static int close_named(sem_t *sem)
 {
-	ct_lock(&mapped_lock);
+	ct_lock(&ct_sem_named_lock);
 	struct mapped **pp = &mapped_list, *m;
 	while ((m = *pp) && m->sem != sem)
 		pp = &m->next;
@@ -176,7 +176,7 @@ static int close_named(sem_t *sem)
 		munmap(m->sem, sizeof(sem_t));
 		free(m);
 	}
-	ct_unlock(&mapped_lock);
+	ct_unlock(&ct_sem_named_lock);
 	if (!m) {
 		errno = EINVAL;
 		return -1;

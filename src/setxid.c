@@ -31,7 +31,7 @@
 #include <sys/syscall.h>
 #include "cancel.h"
 
-static ct_private ct_lock_t broadcast_lock;	/* one broadcast at a time */
+hidden ct_private ct_lock_t ct_setxid_lock;	/* one broadcast at a time */
 
 static ct_private struct {
 	long nr, arg[3];
@@ -188,7 +188,7 @@ static bool round_proc(bool *oom)
 static int broadcast(long nr, long a, long b, long c)
 {
 	ct_self();	/* the library is initialised */
-	ct_lock(&broadcast_lock);
+	ct_lock(&ct_setxid_lock);
 	ct_lock(&ct_list_lock);
 	int err = syscall(nr, a, b, c) ? errno : 0;
 	if (!err && ct_list_head) {
@@ -223,7 +223,7 @@ static int broadcast(long nr, long a, long b, long c)
 		}
 	}
 	ct_unlock(&ct_list_lock);
-	ct_unlock(&broadcast_lock);
+	ct_unlock(&ct_setxid_lock);
 	if (err) {
 		errno = err;
 		return -1;

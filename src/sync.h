@@ -156,6 +156,9 @@ struct ct_sem {
 _Static_assert(sizeof(struct ct_sem) == sizeof(sem_t), "sem size");
 #define CT_SEM_SHARED FUTEX_PRIVATE_FLAG
 
+/* sem_named.c: the list of named semaphores this process has mapped. */
+extern hidden ct_lock_t ct_sem_named_lock;
+
 /* The pshared attribute of every attribute object: the `flag' bit of an
  * int word (barrier and rwlock attributes keep the value itself, which is
  * the same thing with flag 1). */

@@ -206,6 +206,10 @@ hidden int ct_slot_alloc(struct ct_thread *t, unsigned *slot);
 hidden void ct_slot_free(unsigned slot);
 /* The handle of the thread now in the slot. */
 hidden pthread_t ct_handle(unsigned slot);
+/* fn(t) for the descriptor in every slot (fork's child: nothing else
+ * runs). */
+hidden void ct_slots_each(void (*fn)(struct ct_thread *t));
+extern hidden ct_lock_t ct_handle_lock;
 /* Every handle made from the slot so far stops being valid. */
 hidden void ct_handle_retire(unsigned slot);
 /* The descriptor a handle names, or NULL for a handle of a thread that is
@@ -253,6 +257,7 @@ _Static_assert(sizeof(struct ct_attr) <= sizeof(pthread_attr_t),
 /* pthread_setattr_default_np's attributes. */
 hidden void ct_attr_init_default(void);
 hidden int ct_attr_get_default(struct ct_attr *out);	/* ENOMEM */
+extern hidden ct_lock_t ct_default_attr_lock;
 /* Deep copy (ext); ENOMEM.  ct_attr_free releases a copy's ext. */
 hidden int ct_attr_copy(struct ct_attr *dst, const struct ct_attr *src);
 hidden void ct_attr_free(struct ct_attr *a);
@@ -292,5 +297,6 @@ hidden void ct_fork_init(void);
 /* At start-up and in a forked child: remember the threads there are
  * beside the caller, which are not the program's (an emulator's own). */
 hidden void ct_setxid_note_outsiders(void);
+extern hidden ct_lock_t ct_setxid_lock;	/* one broadcast at a time */
 
 #endif

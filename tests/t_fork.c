@@ -1,6 +1,8 @@
 /* fork from a thread, and from main while threads run: the child has
  * working stdio and malloc, pthread_self, and can create threads. */
 #define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,93 @@ START_TEST(test_fork_from_main)
 }
 END_TEST
 
+/* fork while other threads are created and end.  The child inherits each
+ * thread wherever it was: a detached one that has just put its region
+ * back for reuse but not yet exited (only the kernel clears its tid word,
+ * and only in the parent), one inside malloc or emptying its malloc cache
+ * on its way out.  Each child creates a thread and joins it: none may
+ * hang (an alarm ends it) or die.  The window is a few instructions wide:
+ * many rounds, two threads churning all along. */
+static atomic_int churn_stop, churn_alive;
+
+static void *uses_malloc(void *arg)
+{
+	void *p[8];
+	for (int i = 0; i < 8; i++)
+		p[i] = malloc(16 + 64 * i);
+	for (int i = 0; i < 8; i++)
+		free(p[i]);
+	if (arg)
+		atomic_fetch_sub((atomic_int *)arg, 1);
+	return NULL;
+}
+
+static void *detached_churn(void *arg)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (!atomic_load(&churn_stop)) {
+		pthread_t th;
+		if (atomic_load(&churn_alive) >= 16) {
+			sched_yield();
+			continue;
+		}
+		atomic_fetch_add(&churn_alive, 1);
+		if (pthread_create(&th, &attr, uses_malloc, &churn_alive))
+			atomic_fetch_sub(&churn_alive, 1);
+	}
+	pthread_attr_destroy(&attr);
+	while (atomic_load(&churn_alive))
+		sched_yield();
+	return NULL;
+}
+
+static void *joinable_churn(void *arg)
+{
+	while (!atomic_load(&churn_stop)) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, uses_malloc, NULL) == 0)
+			pthread_join(th, NULL);
+	}
+	return NULL;
+}
+
+START_TEST(test_fork_while_churning)
+{
+	atomic_store(&churn_stop, 0);
+	pthread_t churn[2] = { ct_start(NULL, detached_churn, NULL),
+			       ct_start(NULL, joinable_churn, NULL) };
+	int hung = 0, died = 0, failed = 0, rounds = ct_test_scaled(400, 40);
+	for (int round = 0; round < rounds && !hung && !died && !failed; round++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			alarm(3);
+			pthread_t th;
+			if (pthread_create(&th, NULL, uses_malloc, NULL))
+				_exit(2);
+			_exit(pthread_join(th, NULL) ? 3 : 0);
+		}
+		int status;
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			hung++;
+		else if (WIFSIGNALED(status))
+			died++;
+		else if (WEXITSTATUS(status))
+			failed++;
+	}
+	atomic_store(&churn_stop, 1);
+	ct_join(churn[0]);
+	ct_join(churn[1]);
+	ck_assert_msg(!hung && !died && !failed,
+		      "of %d forks, a child %s", rounds, hung ? "hung" :
+		      died ? "died of a signal" : "failed");
+}
+END_TEST
+
 /* system() and popen() from threads: glibc's posix_spawn path. */
 static void *spawn_thread(void *arg)
 {
@@ -175,6 +264,7 @@ Suite *fork_suite(void)
 	tcase_add_test(tc, test_fork_from_thread);
 	tcase_add_test(tc, test_fork_from_main);
 	tcase_add_test(tc, test_spawn_from_threads);
+	tcase_add_test(tc, test_fork_while_churning);
 	suite_add_tcase(s, tc);
 	return s;
 }

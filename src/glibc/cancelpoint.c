@@ -100,8 +100,7 @@ static void *probe(void *arg)
 
 static void learn(void)
 {
-	static ct_lock_t lock;
-	ct_lock(&lock);
+	ct_lock(&ct_glibc_once_lock);
 	if (atomic_load(&stub.state) != 2) {
 		/* Not a cancellation point (pthread_cancel calls this).  The
 		 * probe runs on a stack of its own, which makes it a thread
@@ -123,7 +122,7 @@ static void learn(void)
 		pthread_setcancelstate(state, NULL);
 		atomic_store_explicit(&stub.state, 2, memory_order_release);
 	}
-	ct_unlock(&lock);
+	ct_unlock(&ct_glibc_once_lock);
 }
 
 bool ct_glibc_cancel_stub(void)

@@ -75,6 +75,8 @@ hidden void ct_glibc_adopt(struct ct_thread *t);
  * exits, as pthread_join expects (glibc has another word cleared for
  * its initial thread since 2.43, and for a forked child's). */
 hidden void ct_glibc_own_tid(struct ct_thread *self);
+/* In fork's child: what a lost thread may have been doing once. */
+hidden void ct_glibc_forked(struct ct_thread *self);
 /* Fill the TCB of a new thread.  live: the region's kernel thread is
  * alive (parked): keep what the kernel holds in the TCB (its tid word,
  * the rseq area it writes).  EAGAIN when TLS cannot be allocated. */
@@ -228,6 +230,9 @@ static inline char *ct_glibc_libc_block(const void *tp)
 hidden size_t ct_glibc_state_size(void);
 hidden void ct_glibc_save_state(const struct ct_thread *t, char *state);
 hidden void ct_glibc_load_state(struct ct_thread *t, const char *state);
+extern hidden ct_lock_t ct_glibc_keep_lock;	/* the pool */
+/* Held while something is learnt once (tcache.c, cancelpoint.c). */
+extern hidden ct_lock_t ct_glibc_once_lock;
 /* The state of a region about to be unmapped, for a later thread. */
 hidden void ct_glibc_keep(const char *state);
 /* A kept state for a fresh region, if there is one (true). */

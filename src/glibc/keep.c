@@ -47,7 +47,7 @@ struct kept {
 	struct kept *next;
 	char state[];
 };
-static ct_private ct_lock_t pool_lock;
+hidden ct_private ct_lock_t ct_glibc_keep_lock;
 static ct_private struct kept *kept, *unused;
 
 static struct kept *record(void)
@@ -73,19 +73,19 @@ static struct kept *record(void)
 
 void ct_glibc_keep(const char *state)
 {
-	ct_lock(&pool_lock);
+	ct_lock(&ct_glibc_keep_lock);
 	struct kept *k = record();
 	if (k) {	/* out of memory: that thread's state is lost */
 		memcpy(k->state, state, ct_glibc_state_size());
 		k->next = kept;
 		kept = k;
 	}
-	ct_unlock(&pool_lock);
+	ct_unlock(&ct_glibc_keep_lock);
 }
 
 bool ct_glibc_take(char *state)
 {
-	ct_lock(&pool_lock);
+	ct_lock(&ct_glibc_keep_lock);
 	struct kept *k = kept;
 	if (k) {
 		kept = k->next;
@@ -93,6 +93,6 @@ bool ct_glibc_take(char *state)
 		k->next = unused;
 		unused = k;
 	}
-	ct_unlock(&pool_lock);
+	ct_unlock(&ct_glibc_keep_lock);
 	return k;
 }

@@ -177,17 +177,16 @@ static void probe(void)
 
 void ct_glibc_find_tcache(void)
 {
-	static ct_lock_t lock;
 	static _Atomic bool done;
 	if (atomic_load_explicit(&done, memory_order_acquire))
 		return;
-	ct_lock(&lock);
+	ct_lock(&ct_glibc_once_lock);
 	int saved = errno;	/* peek's failures are no caller's business */
 	if (!done)
 		probe();
 	errno = saved;
 	atomic_store_explicit(&done, true, memory_order_release);
-	ct_unlock(&lock);
+	ct_unlock(&ct_glibc_once_lock);
 }
 
 void ct_glibc_empty_tcache(char *block)

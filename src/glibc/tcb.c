@@ -59,6 +59,17 @@ void ct_glibc_own_tid(struct ct_thread *self)
 	ct_syscall(SYS_set_tid_address, (long)self->tid, 0, 0, 0, 0, 0);
 }
 
+hidden ct_lock_t ct_glibc_once_lock;
+
+void ct_glibc_forked(struct ct_thread *self)
+{
+	/* A lost thread may have been learning something: the child learns
+	 * it again (what is learnt is written before it counts as known). */
+	ct_glibc_once_lock = (ct_lock_t){ 0 };
+	if (self)
+		ct_glibc_own_tid(self);
+}
+
 void ct_glibc_go_multithreaded(void)
 {
 	/* glibc's code reads the *calling* thread's multiple_threads where
