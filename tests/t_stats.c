@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -250,32 +251,6 @@ static long long json_number(const char *doc, const char *key)
 	return number_after(doc, k);
 }
 
-/* A scenario in a fresh process with statistics on in `format', until
- * its lifetimes are unambiguous; the one report it wrote. */
-static char *run_known(const char *format)
-{
-	char stats[8192], where[8192];
-	snprintf(stats, sizeof stats, "CLONETHREADS_STATS=%s/r.%%p", dir);
-	snprintf(where, sizeof where, DIR_VAR "=%s", dir);
-	char fmt[64];
-	snprintf(fmt, sizeof fmt, "CLONETHREADS_STATS_FORMAT=%s", format);
-	const char *env[] = { stats, where, fmt, NULL };
-	int status, tries = 0;
-	do {
-		char names[4][256];
-		for (int i = reports(names, 4); i-- > 0;) {
-			char path[8192];
-			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-			unlink(path);
-		}
-		status = ct_rerun("stats-known", env);
-	} while (status == 3 && ++tries < 5);
-	ck_assert_int_eq(status, 0);
-	char names[4][256];
-	ck_assert_int_eq(reports(names, 4), 1);
-	return slurp(names[0]);
-}
-
 static void expected_lives(int life[LIFE_BUCKETS])
 {
 	char *e = slurp("expected");
@@ -286,6 +261,58 @@ static void expected_lives(int life[LIFE_BUCKETS])
 static const char *const life_keys[LIFE_BUCKETS] = {
 	"under_10us", "under_100us", "under_1ms", "under_10ms", "under_100ms",
 	"longer" };
+
+/* The report's lifetimes are the ones the scenario expects. */
+static bool lives_as_expected(const char *r)
+{
+	int life[LIFE_BUCKETS];
+	expected_lives(life);
+	if (strchr(r, '{')) {
+		for (int b = 0; b < LIFE_BUCKETS; b++)
+			if (json_number(r, life_keys[b]) != life[b])
+				return false;
+		return true;
+	}
+	char line[256];
+	snprintf(line, sizeof line, "\nlifetimes:           <10us %d, <100us %d, "
+		 "<1ms %d, <10ms %d, <100ms %d, longer %d\n", life[0], life[1],
+		 life[2], life[3], life[4], life[5]);
+	return strstr(r, line) != NULL;
+}
+
+/* A scenario in a fresh process with statistics on in `format', until
+ * its lifetimes are unambiguous; the one report it wrote.  A thread that
+ * returns at once lives a few microseconds, as the library measures it
+ * too, unless it is preempted in between on a loaded machine: then the
+ * scenario runs again, up to five times. */
+static char *run_known(const char *format)
+{
+	char stats[8192], where[8192];
+	snprintf(stats, sizeof stats, "CLONETHREADS_STATS=%s/r.%%p", dir);
+	snprintf(where, sizeof where, DIR_VAR "=%s", dir);
+	char fmt[64];
+	snprintf(fmt, sizeof fmt, "CLONETHREADS_STATS_FORMAT=%s", format);
+	const char *env[] = { stats, where, fmt, NULL };
+	int status, tries = 0;
+	char *r = NULL;
+	do {
+		char names[4][256];
+		for (int i = reports(names, 4); i-- > 0;) {
+			char path[8192];
+			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+			unlink(path);
+		}
+		status = ct_rerun("stats-known", env);
+		if (status == 0) {
+			ck_assert_int_eq(reports(names, 4), 1);
+			r = slurp(names[0]);
+		}
+	} while ((status == 3 || (status == 0 && !lives_as_expected(r))) &&
+		 ++tries < 5);
+	ck_assert_int_eq(status, 0);
+	return r;
+}
+
 
 START_TEST(known_counts_json)
 {
