@@ -163,6 +163,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	ct_self_install(t);
 	*res = t->handle;	/* visible to the new thread from its start */
 	ct_list_add(t);
+	ct_glibc_list_thread(t);
 	atomic_fetch_add(&ct_live_threads, 1);
 	bool own_mask = a->ext && a->ext->have_sigmask;
 	if (parked) {
@@ -199,6 +200,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 		/* Tell a set*id broadcast not to wait for this one's tid. */
 		atomic_store(&t->startup, CT_ABORT);
 		atomic_fetch_sub(&ct_live_threads, 1);
+		ct_glibc_unlist_thread(t);
 		ct_list_del(t);
 		ct_region_put(t);
 	}

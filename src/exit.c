@@ -61,9 +61,13 @@ _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)
 	 * because nobody reuses the region before the kernel has cleared the
 	 * tid word, which happens after this thread's last instruction.
 	 *
-	 * 5. Off the thread list: a set*id broadcast or fork no longer
-	 *    counts this thread. */
+	 * 5. Off the thread lists, ours and glibc's: a set*id broadcast or
+	 *    fork no longer counts this thread, nor does a dlopen (whose
+	 *    module's TLS it will not read) or dlclose (no lazy binding of
+	 *    it is left to wait for). */
 	ct_list_del(t);
+	if (t->kind == CT_OURS)
+		ct_glibc_unlist_thread(t);
 
 	/* 6. The single decision of who frees the region (thread.h).  A
 	 *    thread that is making a system call on our tid (ct_pin) is

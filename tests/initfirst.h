@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 struct ct_early {
+	int locked;	/* a mutex, before any other thread call */
 	pthread_t self;
 	int created;	/* pthread_create and join worked, with the value */
 	int ran;
@@ -13,8 +14,10 @@ struct ct_early {
 
 static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
 {
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 	pthread_t th;
 	void *ret = NULL;
+	e->locked = pthread_mutex_lock(&m) == 0 && pthread_mutex_unlock(&m) == 0;
 	e->self = pthread_self();
 	e->created = pthread_create(&th, NULL, fn, e) == 0 &&
 		     pthread_join(th, &ret) == 0 && ret == e;

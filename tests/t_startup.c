@@ -26,6 +26,8 @@ START_TEST(earliest_callers)
 {
 	ck_assert(ct_initfirst.ran);
 	ck_assert(preinit.ran);
+	ck_assert(ct_initfirst.locked);
+	ck_assert(preinit.locked);
 	ck_assert(pthread_equal(ct_initfirst.self, pthread_self()));
 	ck_assert(pthread_equal(preinit.self, pthread_self()));
 	ck_assert(ct_initfirst.created);

@@ -189,6 +189,55 @@ START_TEST(test_tls_dlopen)
 }
 END_TEST
 
+/* A module with initial-exec TLS dlopen'ed while a thread runs: ld.so
+ * puts its block in the static TLS the thread already has and copies
+ * the module's image there, in every thread it knows -- and so again
+ * after a dlclose and a second dlopen, where the thread would otherwise
+ * read what it wrote into the block the first time.  The thread waits
+ * in its routine at each dlopen; many rounds. */
+struct ie_job {
+	atomic_int step, done;
+	int (*get)(void);
+	void (*set)(int);
+	int seen[2];
+};
+
+static void *ie_thread(void *arg)
+{
+	struct ie_job *j = arg;
+	for (int load = 0; load < 2; load++) {
+		ct_wait_at_least(&j->step, 2 * load + 1);	/* loaded */
+		j->seen[load] = j->get();
+		j->set(7);
+		atomic_store(&j->done, load + 1);
+	}
+	return NULL;
+}
+
+START_TEST(test_tls_initial_exec_dlopen)
+{
+	for (int round = 0; round < 20; round++) {
+		struct ie_job j = { 0 };
+		pthread_t th = ct_start(NULL, ie_thread, &j);
+		for (int load = 0; load < 2; load++) {
+			void *h = dlopen(ct_test_module("tlsie.so"), RTLD_NOW);
+			ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
+			j.get = (int (*)(void))dlsym(h, "tlsie_get");
+			j.set = (void (*)(int))dlsym(h, "tlsie_set");
+			ck_assert(j.get && j.set);
+			atomic_store(&j.step, 2 * load + 1);
+			ct_wait_at_least(&j.done, load + 1);
+			ck_assert_int_eq(dlclose(h), 0);
+			atomic_store(&j.step, 2 * load + 2);
+		}
+		ct_join(th);
+		ck_assert_msg(j.seen[0] == 42 && j.seen[1] == 42,
+			      "round %d: the running thread read %d, then %d",
+			      round, j.seen[0], j.seen[1]);
+	}
+}
+END_TEST
+
 /* ---- stack protector ---- */
 
 __attribute__((optimize("stack-protector-strong"), noinline))
@@ -265,6 +314,7 @@ Suite *tls_suite(void)
 	tcase_add_loop_test(tc, test_tls_per_thread, 0, nprobes);
 	tcase_add_loop_test(tc, test_tls_reuse, 0, nprobes);
 	tcase_add_test(tc, test_tls_dlopen);
+	tcase_add_test(tc, test_tls_initial_exec_dlopen);
 	tcase_add_test(tc, test_stack_protector);
 	tcase_add_test(tc, test_dlerror_per_thread);
 	suite_add_tcase(s, tc);

@@ -77,6 +77,11 @@ hidden void ct_glibc_adopt(struct ct_thread *t);
 hidden void ct_glibc_own_tid(struct ct_thread *self);
 /* In fork's child: what a lost thread may have been doing once. */
 hidden void ct_glibc_forked(struct ct_thread *self);
+/* A thread of ours is on glibc's list of threads from its start to its
+ * end, so that glibc does for it what it does for every thread
+ * (threadlist.c says what). */
+hidden void ct_glibc_list_thread(struct ct_thread *t);
+hidden void ct_glibc_unlist_thread(struct ct_thread *t);
 /* Fill the TCB of a new thread.  live: the region's kernel thread is
  * alive (parked): keep what the kernel holds in the TCB (its tid word,
  * the rseq area it writes).  EAGAIN when TLS cannot be allocated. */
@@ -192,6 +197,11 @@ hidden void *ct_elf_file_sym(const struct ct_elf_map *e, const char *name);
 /* What the program's own lookup of `name' finds: the first object in
  * load order that defines it (*owner, if asked). */
 hidden void *ct_elf_global(const char *name, struct link_map **owner);
+
+/* threadlist.c: where glibc's list of threads is (start-up), and the
+ * forking thread back on it in the child. */
+hidden void ct_glibc_find_threadlist(void);
+hidden void ct_glibc_relist_forked(struct ct_thread *self);
 
 /* glibc's own definition of a symbol: libpthread's (where older
  * releases kept the thread functions), else libc's, else ld.so's. */

@@ -38,7 +38,10 @@
 #include <sys/syscall.h>
 #include "glibc.h"
 
-hidden struct ct_glibc ct_glibc;
+/* Until start-up has read glibc's flag, the process counts as threaded:
+ * a mutex may be locked from a constructor that runs before ours. */
+static const char never_single = 0;
+hidden struct ct_glibc ct_glibc = { .single_threaded = &never_single };
 hidden struct ct_glibc_calls ct_glibc_call;
 
 #define FIELD(base, off, type) (*CT_PD_FIELD(base, off, type))
@@ -122,9 +125,8 @@ static void find_calls(void)
 	 * copy of its own, which is what the program's lookup finds. */
 	c->prog_single_threaded = c->libc_single_threaded
 		? ct_elf_global("__libc_single_threaded", NULL) : NULL;
-	static const char never_single = 0;
-	ct_glibc.single_threaded = c->libc_single_threaded
-		? c->libc_single_threaded : &never_single;
+	if (c->libc_single_threaded)
+		ct_glibc.single_threaded = c->libc_single_threaded;
 }
 
 /* TCB header words, per CPU (arch.h). */
@@ -333,4 +335,5 @@ void ct_glibc_init(void)
 	find_tls();
 	find_libc_block();
 	find_rseq();
+	ct_glibc_find_threadlist();
 }

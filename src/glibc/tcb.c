@@ -68,6 +68,8 @@ void ct_glibc_forked(struct ct_thread *self)
 	ct_glibc_once_lock = (ct_lock_t){ 0 };
 	if (self)
 		ct_glibc_own_tid(self);
+	if (self && self->kind == CT_OURS)
+		ct_glibc_relist_forked(self);
 }
 
 void ct_glibc_go_multithreaded(void)
