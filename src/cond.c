@@ -110,6 +110,12 @@ static int wait_on(struct ct_cond *c, struct ct_mutex *m, clockid_t clock,
 	w.asleep = true;
 	r = atomic_load_explicit(&c->seq, memory_order_relaxed) != seq ? EAGAIN
 	    : ct_futex_wait_cp(&c->seq, seq, clock, abstime, shared);
+	/* A signal handler's EINTR, or a wake-up that no signal or
+	 * broadcast sent (seq unchanged), is not the end of the wait: as in
+	 * glibc, only one of those or the deadline ends it. */
+	while ((r == EINTR || r == 0) &&
+	       atomic_load_explicit(&c->seq, memory_order_relaxed) == seq)
+		r = ct_futex_wait_cp(&c->seq, seq, clock, abstime, shared);
 	w.asleep = false;
 	/* EAGAIN: never queued, so never requeued. */
 	bool contended = r != EAGAIN && atomic_load_explicit(&c->bcast,

@@ -1,10 +1,12 @@
 /* Condition variables: signal/broadcast semantics, producer/consumer,
  * timeouts on both clocks, bad input, destroy, process-shared, wait
- * morphing and destroy right after a broadcast under the mutex. */
+ * morphing, destroy right after a broadcast under the mutex, and waits
+ * that a signal handler interrupts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -721,6 +723,90 @@ START_TEST(destroy_after_broadcast_under_mutex)
 }
 END_TEST
 
+/* ---- a signal handler interrupts the wait ---- */
+
+#define INTR_ROUNDS 20
+static atomic_int intr_handled;
+
+static void intr_handler(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&intr_handled, 1);
+}
+
+struct intr {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int how;		/* 0 wait, 1 timedwait, 2 clockwait */
+	int go;			/* under m: set only with the last signal */
+	atomic_int tid, returned;
+	int result, go_seen;
+};
+
+/* One wait, no loop: whether it returned is what the test looks at. */
+static void *intr_wait(void *p)
+{
+	struct intr *w = p;
+	struct timespec rt = st_deadline(CLOCK_REALTIME, 60000);
+	struct timespec mono = st_deadline(CLOCK_MONOTONIC, 60000);
+	pthread_mutex_lock(&w->m);
+	atomic_store(&w->tid, ct_gettid());
+	int r = w->how == 0 ? pthread_cond_wait(&w->c, &w->m)
+	      : w->how == 1 ? pthread_cond_timedwait(&w->c, &w->m, &rt)
+	      : pthread_cond_clockwait(&w->c, &w->m, CLOCK_MONOTONIC, &mono);
+	w->result = r;
+	w->go_seen = w->go;
+	atomic_store(&w->returned, 1);
+	pthread_mutex_unlock(&w->m);
+	return NULL;
+}
+
+/* A wait is not interrupted by a signal: the handler runs and the waiter
+ * sleeps on until it is signalled (no spurious return from EINTR), with
+ * the handler installed with and without SA_RESTART, in every kind of
+ * wait. */
+START_TEST(signal_handler_does_not_end_wait)
+{
+	static const char *const how[] = { "wait", "timedwait", "clockwait" };
+	for (int restart = 0; restart < 2; restart++) {
+		struct sigaction sa = { .sa_handler = intr_handler }, old;
+		sa.sa_flags = restart ? SA_RESTART : 0;
+		sigemptyset(&sa.sa_mask);
+		ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0);
+		for (int h = 0; h < 3; h++) {
+			static struct intr w;
+			w = (struct intr){ .m = PTHREAD_MUTEX_INITIALIZER,
+				.c = PTHREAD_COND_INITIALIZER, .how = h };
+			pthread_t th = ct_start(NULL, intr_wait, &w);
+			ct_wait_at_least(&w.tid, 1);
+			int tid = atomic_load(&w.tid);
+			for (int i = 0; i < INTR_ROUNDS; i++) {
+				ck_assert_int_eq(ct_wait_blocked(tid), 1);
+				int seen = atomic_load(&intr_handled);
+				ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
+				ct_wait_at_least(&intr_handled, seen + 1);
+				/* Back asleep, or returned: give it the time. */
+				ct_wait_blocked(tid);
+				ck_assert_msg(!atomic_load(&w.returned),
+					"pthread_cond_%s returned %d after signal "
+					"%d (SA_RESTART %s), not signalled",
+					how[h], w.result, i + 1,
+					restart ? "on" : "off");
+			}
+			ck_assert_int_eq(pthread_mutex_lock(&w.m), 0);
+			w.go = 1;
+			ck_assert_int_eq(pthread_cond_signal(&w.c), 0);
+			ck_assert_int_eq(pthread_mutex_unlock(&w.m), 0);
+			ct_join(th);
+			ck_assert_int_eq(w.result, 0);
+			ck_assert_int_eq(w.go_seen, 1);
+			ck_assert_int_eq(pthread_cond_destroy(&w.c), 0);
+		}
+		ck_assert_int_eq(sigaction(SIGUSR1, &old, NULL), 0);
+	}
+}
+END_TEST
+
 Suite *cond_suite(void)
 {
 	Suite *s = suite_create("cond");
@@ -736,6 +822,7 @@ Suite *cond_suite(void)
 	tcase_add_test(tc, signal_morph_handover);
 	tcase_add_test(tc, signalled_then_deadline_on_mutex);
 	tcase_add_test(tc, destroy_after_broadcast_under_mutex);
+	ct_tcase_add_signal_return(tc, signal_handler_does_not_end_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }
