@@ -183,10 +183,10 @@ int pthread_cancel(pthread_t th)
 	return err;
 }
 
-int pthread_setcancelstate(int state, int *oldstate)
+/* Set the state; *oldstate (may be NULL) is written before enabling acts
+ * on a request that waits for it, as it does in the asynchronous type. */
+static void set_state(int state, int *oldstate)
 {
-	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
-		return EINVAL;
 	_Atomic int *ch = self_cancelhandling();
 	int old = state == PTHREAD_CANCEL_DISABLE
 		? atomic_fetch_or(ch, CT_CANCEL_DISABLED)
@@ -197,7 +197,26 @@ int pthread_setcancelstate(int state, int *oldstate)
 	if (state == PTHREAD_CANCEL_ENABLE &&
 	    pending(old & ~CT_CANCEL_DISABLED) && (old & CT_CANCEL_ASYNC))
 		act();
+}
+
+int pthread_setcancelstate(int state, int *oldstate)
+{
+	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
+		return EINVAL;
+	set_state(state, oldstate);
 	return 0;
+}
+
+int ct_nocancel_enter(void)
+{
+	int old;
+	set_state(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+void ct_nocancel_leave(int old)
+{
+	set_state(old, NULL);
 }
 
 int pthread_setcanceltype(int type, int *oldtype)

@@ -12,6 +12,14 @@
  * call has had no effect yet (cancel.c explains). */
 hidden int ct_cancel_point_enter(void);
 hidden void ct_cancel_point_leave(int old);
+/* Around a call into glibc that glibc makes a cancellation point (open,
+ * read, write, close, a stdio stream's I/O, ...) from one of ours that is
+ * not one: cancellation is disabled inside, so a request neither acts
+ * there nor is lost -- it acts at the next cancellation point (glibc's
+ * rule for its own such functions: sem_open, pthread_getattr_np).
+ * Leaving gives back the state entered with. */
+hidden int ct_nocancel_enter(void);
+hidden void ct_nocancel_leave(int old);
 /* Act on a request, if one is pending and enabled. */
 hidden void ct_testcancel(void);
 /* Set the deferred type for a cleanup region; returns the type to give

@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include "cancel.h"
 #include "glibc/glibc.h"
 
 extern void *__libc_stack_end;
 
 /* The initial thread's stack: the mapping holding __libc_stack_end, as
- * large as RLIMIT_STACK allows without reaching the mapping below it. */
+ * large as RLIMIT_STACK allows without reaching the mapping below it.
+ * The stream's I/O would be cancellation points: the caller turns
+ * cancellation off. */
 static int main_stack(void **addr, size_t *size)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
@@ -75,7 +78,9 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 		a->stack_size = t->stack_avail;
 		a->guard_size = t->guard_asked;
 	} else if (t->kind == CT_MAIN) {
+		int state = ct_nocancel_enter();
 		err = main_stack(&a->stack_addr, &a->stack_size);
+		ct_nocancel_leave(state);
 		a->guard_size = 0;
 	} else {	/* glibc's own descriptor knows */
 		ct_glibc_stack(t->pd, &a->stack_addr, &a->stack_size,

@@ -1,6 +1,7 @@
 /* Thread names: the kernel's comm, 15 characters.  The calling thread's
- * through prctl, another's through /proc (raw calls: these are not
- * cancellation points). */
+ * through prctl, another's through its /proc comm file -- whose open,
+ * read, write and close are glibc's cancellation points, and these
+ * functions are none: cancellation is off around them. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include "thread.h"
+#include "cancel.h"
 
 #define COMM_LEN 16
 
@@ -21,10 +21,39 @@ static int open_comm(struct ct_thread *t, int flags)
 		return -ESRCH;
 	char path[40];
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
-	int fd = syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC);
+	int fd = open(path, flags | O_CLOEXEC);
 	int err = fd < 0 ? errno : 0;
 	ct_unpin(t);
 	return fd < 0 ? -err : fd;
+}
+
+static int set_other(struct ct_thread *t, const char *name, size_t len)
+{
+	int fd = open_comm(t, O_WRONLY), err = 0;
+	if (fd < 0)
+		return -fd;
+	if (write(fd, name, len) != (ssize_t)len)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int get_other(struct ct_thread *t, char *buf, size_t len)
+{
+	int fd = open_comm(t, O_RDONLY), err = 0;
+	if (fd < 0)
+		return -fd;
+	ssize_t n = read(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	else if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	else if (n == (ssize_t)len)
+		err = ERANGE;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return err;
 }
 
 int pthread_setname_np(pthread_t th, const char *name)
@@ -40,13 +69,9 @@ int pthread_setname_np(pthread_t th, const char *name)
 		if (prctl(PR_SET_NAME, name))
 			err = errno;
 	} else {
-		int fd = open_comm(t, O_WRONLY);
-		if (fd < 0)
-			err = -fd;
-		else if (syscall(SYS_write, fd, name, len) != (long)len)
-			err = errno;
-		if (fd >= 0)
-			syscall(SYS_close, fd);
+		int state = ct_nocancel_enter();
+		err = set_other(t, name, len);
+		ct_nocancel_leave(state);
 	}
 	errno = saved;
 	return err;
@@ -64,18 +89,9 @@ int pthread_getname_np(pthread_t th, char *buf, size_t len)
 		if (prctl(PR_GET_NAME, buf))
 			err = errno;
 	} else {
-		int fd = open_comm(t, O_RDONLY);
-		long n = fd < 0 ? fd : syscall(SYS_read, fd, buf, len);
-		if (n < 0)
-			err = fd < 0 ? -fd : errno;
-		else if (n > 0 && buf[n - 1] == '\n')
-			buf[n - 1] = '\0';
-		else if (n == (long)len)
-			err = ERANGE;
-		else
-			buf[n] = '\0';
-		if (fd >= 0)
-			syscall(SYS_close, fd);
+		int state = ct_nocancel_enter();
+		err = get_other(t, buf, len);
+		ct_nocancel_leave(state);
 	}
 	errno = saved;
 	return err;

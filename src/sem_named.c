@@ -5,7 +5,9 @@
  * to a private temporary file that is then link()ed to its name (EEXIST:
  * somebody else won, open theirs).  Each file is mapped once per process;
  * sem_open of an already-open name returns the same address, and
- * sem_close unmaps on the last close. */
+ * sem_close unmaps on the last close.  sem_open is no cancellation point
+ * (glibc's is not either), though the open, write and close it makes are
+ * glibc's cancellation points: cancellation is off around them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include "cancel.h"
 #include "sync.h"
 #include "valgrind.h"
 
@@ -160,7 +163,9 @@ sem_t *sem_open(const char *name, int oflag, ...)
 		va_end(ap);
 	}
 	ct_vg_sem_open_pre(name, oflag, mode, value);
+	int state = ct_nocancel_enter();
 	sem_t *s = open_named(name, oflag, mode, value);
+	ct_nocancel_leave(state);
 	ct_vg_sem_open_post(s, name, oflag, mode, value);
 	return s;
 }

@@ -218,6 +218,7 @@ static int broadcast(long nr, long a, long b, long c)
 		if (oom || cmd.failed) {
 			static const char msg[] = "clonethreads: set*id could "
 				"not change the credentials of every thread\n";
+			ct_nocancel_enter();	/* write is a cancellation point */
 			write(STDERR_FILENO, msg, sizeof msg - 1);
 			abort();
 		}

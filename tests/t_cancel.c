@@ -2,7 +2,7 @@
  * blocked when the request comes, many rounds each; cleanup handlers of
  * every kind in order; a read that received data is not lost; state and
  * type; the synchronization objects' duties when a waiter is cancelled;
- * cancelling main. */
+ * functions that are no cancellation points; cancelling main. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -616,6 +616,100 @@ START_TEST(once_cancelled)
 }
 END_TEST
 
+/* ---- functions that are no cancellation points ---- */
+
+/* Each one's work includes calls that glibc makes cancellation points
+ * (open, read, write, close, a stdio stream's I/O): a request pending
+ * at the call must not act inside it, and must act at the next
+ * cancellation point. */
+enum not_point {
+	SEM_OPEN, SEM_CLOSE, SEM_UNLINK, GETATTR_MAIN, SETNAME_OTHER,
+	GETNAME_OTHER, NNOT_POINTS
+};
+static const char *const not_point_names[] = {
+	"sem_open", "sem_close", "sem_unlink", "pthread_getattr_np (main)",
+	"pthread_setname_np (another thread)",
+	"pthread_getname_np (another thread)"
+};
+
+struct not_point_job {
+	enum not_point which;
+	pthread_t other;	/* the main thread */
+	char sem_name[64];
+	sem_t *sem;
+	atomic_int returned;
+	int result;
+};
+
+static void *not_point(void *arg)
+{
+	struct not_point_job *j = arg;
+	/* A request pending, enabled, deferred. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_cancel(pthread_self());
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	pthread_attr_t a;
+	char name[16];
+	switch (j->which) {
+	case SEM_OPEN:
+		j->sem = sem_open(j->sem_name, O_CREAT | O_EXCL, 0600, 1);
+		j->result = j->sem == SEM_FAILED ? errno : 0;
+		break;
+	case SEM_CLOSE:
+		j->result = sem_close(j->sem) ? errno : 0;
+		break;
+	case SEM_UNLINK:
+		j->result = sem_unlink(j->sem_name) ? errno : 0;
+		break;
+	case GETATTR_MAIN:
+		j->result = pthread_getattr_np(j->other, &a);
+		if (!j->result)
+			pthread_attr_destroy(&a);
+		break;
+	case SETNAME_OTHER:
+		j->result = pthread_setname_np(j->other, "ct-renamed");
+		break;
+	case GETNAME_OTHER:
+		j->result = pthread_getname_np(j->other, name, sizeof name);
+		break;
+	default:
+		break;
+	}
+	atomic_store(&j->returned, 1);
+	pthread_testcancel();
+	return NULL;
+}
+
+START_TEST(not_points_keep_request)
+{
+	static struct not_point_job j;
+	j = (struct not_point_job){ .which = _i, .other = pthread_self() };
+	snprintf(j.sem_name, sizeof j.sem_name, "/ct-not-point-%d", (int)getpid());
+	sem_unlink(j.sem_name);
+	if (_i == SEM_CLOSE || _i == SEM_UNLINK) {
+		j.sem = sem_open(j.sem_name, O_CREAT | O_EXCL, 0600, 1);
+		ck_assert_ptr_ne(j.sem, SEM_FAILED);
+	}
+	char saved[16];
+	ck_assert_int_eq(pthread_getname_np(pthread_self(), saved, sizeof saved), 0);
+	void *r = ct_join(ct_start(NULL, not_point, &j));
+	ck_assert_int_eq(pthread_setname_np(pthread_self(), saved), 0);
+	if (_i == SEM_OPEN && j.returned && !j.result)
+		sem_close(j.sem);
+	if (_i == SEM_UNLINK)
+		sem_close(j.sem);
+	int unlinked = sem_unlink(j.sem_name) ? errno : 0;
+	ck_assert_msg(atomic_load(&j.returned), "%s acted on the request",
+		      not_point_names[_i]);
+	ck_assert_msg(j.result == 0, "%s: %s", not_point_names[_i],
+		      strerror(j.result));
+	ck_assert_ptr_eq(r, PTHREAD_CANCELED);
+	/* sem_unlink removed the name; the others left it to us. */
+	ck_assert_int_eq(unlinked, _i == SEM_UNLINK ? ENOENT :
+			 _i <= SEM_UNLINK ? 0 : ENOENT);
+}
+END_TEST
+
 /* ---- cancelling main (a scenario in its own process) ---- */
 
 static pthread_t main_handle;
@@ -701,6 +795,7 @@ Suite *cancel_suite(void)
 			"glibc 2.36's cancelled waiter takes a post's wake-up "
 			"with it: the other sleeps on with the value at 1");
 	tcase_add_test(tc, once_cancelled);
+	tcase_add_loop_test(tc, not_points_keep_request, 0, NNOT_POINTS);
 	tcase_add_test(tc, cancel_main);
 	suite_add_tcase(s, tc);
 	return s;
