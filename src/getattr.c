@@ -11,36 +11,40 @@
 
 extern void *__libc_stack_end;
 
-/* The initial thread's stack: the mapping holding __libc_stack_end, as
- * large as RLIMIT_STACK allows without reaching the mapping below it.
- * The stream's I/O would be cancellation points: the caller turns
- * cancellation off. */
+/* The initial thread's stack, as glibc computes it: it ends with the page
+ * above __libc_stack_end (the arguments, environment and auxiliary vector
+ * further up do not count), and reaches down as far as RLIMIT_STACK
+ * allows, less what of the mapping holding __libc_stack_end lies above
+ * that end, and never into the mapping below.  The top is thus not the
+ * mapping's end, which moves when the mapping is split: a dlopen that
+ * makes the stack executable changes it from the page holding
+ * __libc_stack_end down.  The stream's I/O would be cancellation points:
+ * the caller turns cancellation off. */
 static int main_stack(void **addr, size_t *size)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return errno;
+	struct rlimit rl;
+	int err = getrlimit(RLIMIT_STACK, &rl) ? errno : ENOENT;
 	uintptr_t from, to, last_to = 0, end = (uintptr_t)__libc_stack_end;
-	int err = ENOENT;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
+	uintptr_t top = (end & ~(ct_page_size - 1)) + ct_page_size;
+	char *line = NULL;
+	size_t cap = 0;
+	while (err == ENOENT && getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &from, &to) != 2)
 			continue;
 		if (from <= end && end < to) {
-			struct rlimit rl;
-			if (getrlimit(RLIMIT_STACK, &rl))
-				break;
-			size_t s = rl.rlim_cur;
-			if (s > to - last_to)
-				s = to - last_to;
-			s &= ~(ct_page_size - 1);
-			*addr = (void *)(to - s);
+			size_t s = (rl.rlim_cur - (to - top)) & ~(ct_page_size - 1);
+			if (s > top - last_to)
+				s = top - last_to;
+			*addr = (void *)(top - s);
 			*size = s;
 			err = 0;
-			break;
 		}
 		last_to = to;
 	}
+	free(line);
 	fclose(f);
 	return err;
 }

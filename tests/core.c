@@ -13,6 +13,7 @@ static const struct ct_scenario scenarios[] = {
 	{ "exit-main", ct_exit_main_scenario },
 	{ "stats-known", ct_stats_known_scenario },
 	{ "stats-fork", ct_stats_fork_scenario },
+	{ "main-stack-split", ct_main_stack_split_scenario },
 	{ NULL, NULL }
 };
 

@@ -22,5 +22,6 @@ int ct_malloc_stress(int nthreads, int rounds);	/* t_glibc.c */
 int ct_exit_main_scenario(void);			/* t_create.c */
 int ct_stats_known_scenario(void);			/* t_stats.c */
 int ct_stats_fork_scenario(void);			/* t_stats.c */
+int ct_main_stack_split_scenario(void);		/* t_attr.c */
 
 #endif

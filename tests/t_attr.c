@@ -2,12 +2,14 @@
  * gets from them (stack, guard, scheduling, affinity, signal mask), the
  * process-wide defaults, and pthread_getattr_np. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include "core.h"
@@ -309,6 +311,113 @@ START_TEST(test_getattr_np_main)
 }
 END_TEST
 
+/* ---- the main thread's stack, when its mapping is split ---- */
+
+struct main_stack {
+	uintptr_t lo, hi;
+};
+
+/* glibc's own functions, from libc.so.6, whatever the program binds. */
+struct glibc_getattr {
+	pthread_t (*self)(void);
+	int (*getattr)(pthread_t, pthread_attr_t *);
+	int (*getstack)(const pthread_attr_t *, void **, size_t *);
+	int (*destroy)(pthread_attr_t *);
+};
+
+/* Main's stack by the implementation under test, or by glibc's (g). */
+static int main_stack_by(const struct glibc_getattr *g, struct main_stack *s)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+	int err = g ? g->getattr(g->self(), &a)
+		    : pthread_getattr_np(pthread_self(), &a);
+	if (err)
+		return err;
+	err = g ? g->getstack(&a, &addr, &size)
+		: pthread_attr_getstack(&a, &addr, &size);
+	if (g)
+		g->destroy(&a);
+	else
+		pthread_attr_destroy(&a);
+	s->lo = (uintptr_t)addr;
+	s->hi = s->lo + size;
+	return err;
+}
+
+/* Our answer for main against glibc's own (on glibc's descriptor of
+ * main), and its top against the first answer's. */
+static int same_as_glibc(const struct glibc_getattr *g,
+			 const struct main_stack *first, const char *when)
+{
+	struct main_stack ours, theirs;
+	CT_CHILD_CHECK(main_stack_by(NULL, &ours) == 0);
+	CT_CHILD_CHECK(main_stack_by(g, &theirs) == 0);
+	if (ours.lo != theirs.lo || ours.hi != theirs.hi ||
+	    (first && ours.hi != first->hi)) {
+		fprintf(stderr, "%s: main's stack %#lx-%#lx, glibc's %#lx-%#lx, "
+			"top at first %#lx\n", when, (unsigned long)ours.lo,
+			(unsigned long)ours.hi, (unsigned long)theirs.lo,
+			(unsigned long)theirs.hi,
+			(unsigned long)(first ? first->hi : 0));
+		return 1;
+	}
+	return 0;
+}
+
+int ct_main_stack_split_scenario(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	CT_CHILD_CHECK(libc != NULL);
+	struct glibc_getattr g = {
+		(pthread_t (*)(void))dlsym(libc, "pthread_self"),
+		(int (*)(pthread_t, pthread_attr_t *))dlsym(libc, "pthread_getattr_np"),
+		(int (*)(const pthread_attr_t *, void **, size_t *))
+			dlsym(libc, "pthread_attr_getstack"),
+		(int (*)(pthread_attr_t *))dlsym(libc, "pthread_attr_destroy"),
+	};
+	CT_CHILD_CHECK(g.self && g.getattr && g.getstack && g.destroy);
+	struct main_stack first;
+	CT_CHILD_CHECK(main_stack_by(NULL, &first) == 0);
+	if (same_as_glibc(&g, NULL, "at first"))
+		return 1;
+	/* A page of this frame, well below __libc_stack_end, made
+	 * read-only: the mapping below the one holding __libc_stack_end now
+	 * ends there. */
+	volatile char deep[64 << 10];
+	deep[0] = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t p = ((uintptr_t)deep & ~(page - 1)) + page;
+	CT_CHILD_CHECK(mprotect((void *)p, page, PROT_READ) == 0);
+	if (same_as_glibc(&g, &first, "one page read-only"))
+		return 1;
+	CT_CHILD_CHECK(mprotect((void *)p, page, PROT_READ | PROT_WRITE) == 0);
+	/* A module that needs an executable stack: glibc makes the stack
+	 * executable from the page holding __libc_stack_end down. */
+	void *h = dlopen(ct_test_module("execstack.so"), RTLD_NOW);
+	if (!h)
+		fprintf(stderr, "%s\n", dlerror());
+	CT_CHILD_CHECK(h != NULL);
+	if (same_as_glibc(&g, &first, "stack made executable"))
+		return 1;
+	return deep[0];
+}
+
+/* The main thread's stack is what glibc reports: it ends with the page
+ * above __libc_stack_end, not with the mapping that holds it, so its top
+ * stays where it was when that mapping is split.  In a process of its
+ * own, with an environment of a few pages: __libc_stack_end is then
+ * that far below the mapping's end. */
+START_TEST(test_getattr_np_main_split)
+{
+	static char pad[4 * 4096 + 8] = "CT_PAD=";
+	memset(pad + 7, 'x', sizeof pad - 8);
+	const char *const env[] = { pad, NULL };
+	ck_assert_int_eq(ct_rerun("main-stack-split", env), 0);
+}
+END_TEST
+
 /* The stack is as big as asked for: a thread can use half of it, and
  * glibc's internal alloca limit (derived from the stack size glibc finds
  * in its descriptor) keeps printf off a small stack. */
@@ -518,6 +627,7 @@ Suite *attr_suite(void)
 	tcase_add_test(tc, test_attr_bad_values);
 	tcase_add_test(tc, test_getattr_np_thread);
 	tcase_add_test(tc, test_getattr_np_main);
+	tcase_add_test(tc, test_getattr_np_main_split);
 	tcase_add_test(tc, test_stack_usable);
 	tcase_add_test(tc, test_user_stack);
 	tcase_add_test(tc, test_detached_attr_seen);
