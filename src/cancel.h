@@ -42,6 +42,14 @@ hidden _Noreturn void ct_unwind(struct ct_thread *t);
 struct ct_unwind_buf;
 hidden void ct_unwind_outermost(struct ct_unwind_buf *buf);
 
+/* glibc's old-style cleanup buffers, chained at the TCB's `cleanup'
+ * (the library's are the exported ABI functions; <pthread.h> no longer
+ * declares them).  Forced unwinding runs their handlers even where the
+ * unwinder stops at a frame without unwind information. */
+void _pthread_cleanup_push(struct _pthread_cleanup_buffer *b,
+			   void (*routine)(void *), void *arg);
+void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *b, int execute);
+
 /* ---- signal.c: the library's own signals ---- */
 
 /* glibc's two internal signals (nptl/pthreadP.h): glibc's sigaction

@@ -1,9 +1,9 @@
 /* pthread_once: the first caller runs init; the others wait on the
- * control word until it is done.  An init routine that is cancelled
- * leaves the control as if pthread_once had never been called (POSIX):
- * a waiter then runs init itself.  Whatever init did happens before any
- * pthread_once on the same control returns: the race checkers are told
- * so (valgrind.h). */
+ * control word until it is done.  An init routine that is cancelled, or
+ * throws, leaves the control as if pthread_once had never been called
+ * (POSIX): a waiter then runs init itself.  Whatever init did happens
+ * before any pthread_once on the same control returns: the race checkers
+ * are told so (valgrind.h). */
 #include "cancel.h"
 #include "valgrind.h"
 
@@ -15,10 +15,36 @@ static void finish(_Atomic int *c, int state)
 		ct_futex_wake(c, INT32_MAX, false);
 }
 
-static void cancelled(_Atomic int **running)
+/* The runner, while init runs: its control, NULL once settled.  Init
+ * may leave in two ways that skip its return, and each must give the
+ * control back (NEW) exactly once.  Forced unwinding (cancellation,
+ * pthread_exit) runs the old-style buffer's handler -- also when the
+ * unwinder stops at a frame of init without unwind information and jumps
+ * straight to the target buffer, skipping the landing pads between (the
+ * buffer's handler runs on the way: unwind.c).  An exception thrown by
+ * init leaves the old-style buffer alone: the cleanup attribute takes it
+ * off the chain.  glibc's pthread_once registers its handler both ways
+ * too. */
+struct runner {
+	struct _pthread_cleanup_buffer buf;
+	_Atomic int *c;
+};
+
+static void give_back(void *arg)
 {
-	if (*running)
-		finish(*running, NEW);
+	struct runner *r = arg;
+	if (r->c) {
+		finish(r->c, NEW);
+		r->c = NULL;
+	}
+}
+
+static void unwound(struct runner *r)
+{
+	if (r->c) {
+		_pthread_cleanup_pop(&r->buf, 0);
+		give_back(r);
+	}
 }
 
 static ct_vg_annotated void vg_done(_Atomic int *c)
@@ -40,9 +66,12 @@ static __attribute__((noinline)) int first_time(_Atomic int *c,
 	for (;;) {
 		int s = NEW;
 		if (atomic_compare_exchange_strong(c, &s, RUNNING)) {
-			_Atomic int *running __attribute__((cleanup(cancelled))) = c;
+			struct runner r __attribute__((cleanup(unwound))) =
+				{ .c = c };
+			_pthread_cleanup_push(&r.buf, give_back, &r);
 			init();
-			running = NULL;
+			_pthread_cleanup_pop(&r.buf, 0);
+			r.c = NULL;
 			ct_vg_happens_before(c);
 			finish(c, DONE);
 			return 0;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <atomic>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -153,6 +154,42 @@ START_TEST(test_exceptions)
 		what = e.what();
 	}
 	ck_assert_str_eq(what.c_str(), "carried");
+}
+END_TEST
+
+// An exception thrown by a std::call_once callable (run by pthread_once)
+// leaves the flag unused: the next call runs its callable.  Nothing of
+// pthread_once's cleanup stays registered behind it: a cancellation of the
+// same thread afterwards unwinds it cleanly.
+static std::once_flag throwing_once;
+static std::atomic<int> once_calls{0};
+
+static void *call_once_then_cancelled(void *)
+{
+	for (int i = 0; i < 2; i++) {
+		try {
+			std::call_once(throwing_once, [i] {
+				once_calls++;
+				if (i == 0)
+					throw std::runtime_error("first call");
+			});
+		} catch (const std::runtime_error &) {
+		}
+	}
+	pthread_cancel(pthread_self());
+	pthread_testcancel();
+	return nullptr;
+}
+
+START_TEST(test_call_once_throws)
+{
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, nullptr, call_once_then_cancelled,
+					nullptr), 0);
+	void *r = nullptr;
+	ck_assert_int_eq(pthread_join(th, &r), 0);
+	ck_assert_ptr_eq(r, PTHREAD_CANCELED);
+	ck_assert_int_eq(once_calls.load(), 2);
 }
 END_TEST
 
@@ -325,6 +362,7 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_detached_thread_local);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
+	tcase_add_test(tc, test_call_once_throws);
 	ct_tcase_add_signal_return(tc, test_unwind_destructors);
 	ct_tcase_add_signal_return(tc, test_old_style_in_order);
 	ct_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);

@@ -20,6 +20,13 @@ int ct_cancel_main_scenario(void);	/* t_cancel.c */
  * in pause(); each handler appends its number to the string at arg. */
 void *ct_cleanup_x_thread(void *arg);
 
+/* A pthread_once init routine in a frame without unwind information
+ * (once_nounwind.c): it stores its thread's tid in ct_once_nounwind_tid,
+ * then blocks in pause(). */
+#include <stdatomic.h>
+extern atomic_int ct_once_nounwind_tid;
+void ct_once_nounwind_init(void);
+
 /* An absolute deadline ms milliseconds from now on `clock'. */
 struct timespec ct_deadline(clockid_t clock, long ms);
 

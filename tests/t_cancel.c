@@ -616,6 +616,56 @@ START_TEST(once_cancelled)
 }
 END_TEST
 
+/* An init routine cancelled in a frame without unwind information: the
+ * unwinder stops there and jumps to the thread's outermost buffer, past
+ * pthread_once's frame, which must still leave the control unused -- a
+ * waiter already blocked on it then runs its own init. */
+#define NOUNWIND_ROUNDS 20
+static pthread_once_t nounwind_once;
+static atomic_int nounwind_waiter_tid, nounwind_second;
+
+static void nounwind_second_init(void)
+{
+	atomic_fetch_add(&nounwind_second, 1);
+}
+
+static void *nounwind_runner(void *arg)
+{
+	pthread_once(&nounwind_once, ct_once_nounwind_init);
+	return NULL;
+}
+
+static void *nounwind_waiter(void *arg)
+{
+	atomic_store(&nounwind_waiter_tid, ct_gettid());
+	pthread_once(&nounwind_once, nounwind_second_init);
+	return NULL;
+}
+
+START_TEST(once_cancelled_without_unwind_info)
+{
+	for (int round = 0; round < NOUNWIND_ROUNDS; round++) {
+		nounwind_once = PTHREAD_ONCE_INIT;
+		atomic_store(&ct_once_nounwind_tid, 0);
+		atomic_store(&nounwind_waiter_tid, 0);
+		pthread_t runner = ct_start(NULL, nounwind_runner, NULL);
+		ct_wait_at_least(&ct_once_nounwind_tid, 1);
+		ck_assert(ct_wait_blocked(atomic_load(&ct_once_nounwind_tid)));
+		pthread_t waiter = ct_start(NULL, nounwind_waiter, NULL);
+		ct_wait_at_least(&nounwind_waiter_tid, 1);
+		ck_assert(ct_wait_blocked(atomic_load(&nounwind_waiter_tid)));
+		ck_assert_int_eq(pthread_cancel(runner), 0);
+		ck_assert_ptr_eq(ct_join(runner), PTHREAD_CANCELED);
+		struct timespec limit = ct_deadline(CLOCK_REALTIME, 10000);
+		int r = pthread_timedjoin_np(waiter, NULL, &limit);
+		ck_assert_msg(r == 0, "round %d: the waiter still waits on the "
+			      "control after the init routine was cancelled "
+			      "(%s)", round, strerror(r));
+		ck_assert_int_eq(atomic_load(&nounwind_second), round + 1);
+	}
+}
+END_TEST
+
 /* ---- functions that are no cancellation points ---- */
 
 /* Each one's work includes calls that glibc makes cancellation points
@@ -795,6 +845,7 @@ Suite *cancel_suite(void)
 			"glibc 2.36's cancelled waiter takes a post's wake-up "
 			"with it: the other sleeps on with the value at 1");
 	tcase_add_test(tc, once_cancelled);
+	ct_tcase_add_signal_return(tc, once_cancelled_without_unwind_info);
 	tcase_add_loop_test(tc, not_points_keep_request, 0, NNOT_POINTS);
 	tcase_add_test(tc, cancel_main);
 	suite_add_tcase(s, tc);
