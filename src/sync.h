@@ -13,7 +13,7 @@
 #include <threads.h>
 #include "thread.h"
 
-/* ---- mutex.c ---- */
+/* ---- mutex.c, mutex_pp.c, mutex_robust.c ---- */
 
 /* Mutex kind bits.  Types 0-3 and the flag values are glibc's, so its
  * static initializers (which write only the type) mean the same here. */
