@@ -93,6 +93,8 @@ static void child(void)
 		 * (glibc has set the TCB's tid). */
 		self->kt.robust_registered = false;
 		self->kt.cancel_timer_armed = false;
+		/* A lost thread may have held it, setting our priority. */
+		self->sched_lock = (ct_lock_t){ 0 };
 		ct_list_add(self);
 	}
 }

@@ -93,10 +93,10 @@ int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
 	a->have_stack = true;
 	pid_t tid = err ? 0 : ct_pin(t);
 	if (tid) {
-		a->policy = sched_getscheduler(tid);
-		if (a->policy < 0 || sched_getparam(tid, &a->param))
-			err = errno;
-		else
+		int policy;
+		err = ct_sched_get(t, tid, &policy, &a->param);
+		a->policy = policy;
+		if (!err)
 			err = affinity(a, tid);
 		ct_unpin(t);
 	}

@@ -1,6 +1,8 @@
 /* Priority-protection mutexes (PTHREAD_PRIO_PROTECT): a checked word
  * (mutex.c) whose owner runs at least at the mutex's ceiling, kept in the
- * high bits of the kind. */
+ * high bits of the kind.  Its own priority, above the ceiling, makes a
+ * lock EINVAL; what is raised, and what the program sees meanwhile, is
+ * sched.c's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -13,49 +15,23 @@ static inline int ceiling_of(int kind)
 	return (kind >> CT_MK_CEIL_SHIFT) & 0xfff;
 }
 
-/* Raise a real-time caller to the ceiling; returns the priority to
- * restore + 1, 0 for none, or -EINVAL if the caller is above the
- * ceiling.  Other policies have no priority to raise. */
-static int pp_raise(int kind)
-{
-	int ceiling = ceiling_of(kind);
-	int policy = sched_getscheduler(0);
-	struct sched_param sp;
-	if ((policy != SCHED_FIFO && policy != SCHED_RR) ||
-	    sched_getparam(0, &sp))
-		return 0;
-	if (sp.sched_priority > ceiling)
-		return -EINVAL;
-	if (sp.sched_priority == ceiling)
-		return 0;
-	int old = sp.sched_priority;
-	sp.sched_priority = ceiling;
-	return sched_setparam(0, &sp) ? 0 : old + 1;
-}
-
-static void pp_restore(int saved)
-{
-	if (saved) {
-		struct sched_param sp = { .sched_priority = saved - 1 };
-		sched_setparam(0, &sp);
-	}
-}
-
-
+/* The owner holds the mutex's ceiling (sched.c): taken before the word,
+ * so that it competes for it at the ceiling already, given back after. */
 static int pp_lock(struct ct_mutex *m, int kind, clockid_t clock,
 		   const struct timespec *abstime, bool try)
 {
 	if (atomic_load_explicit(&m->owner, memory_order_relaxed) ==
 	    ct_self_tid())
 		return ct_mutex_relock(m, kind, clock, abstime, try);
-	int saved = pp_raise(kind);
-	if (saved < 0)
-		return -saved;
-	int r = ct_mutex_checked_lock(m, kind, clock, abstime, try);
+	int ceiling = ceiling_of(kind);
+	int r = ct_sched_pp(0, ceiling);
 	if (r)
-		pp_restore(saved);
+		return r;
+	r = ct_mutex_checked_lock(m, kind, clock, abstime, try);
+	if (r)
+		ct_sched_pp(ceiling, 0);
 	else
-		m->saved_prio = saved;
+		m->held_ceiling = ceiling;
 	return r;
 }
 
@@ -65,11 +41,11 @@ static int pp_unlock(struct ct_mutex *m, int kind, unsigned *depth)
 	    ct_self_tid())
 		return EPERM;
 	/* Read while the mutex is still ours. */
-	int saved = m->saved_prio;
+	int ceiling = m->held_ceiling;
 	bool last = depth || !m->count;
 	ct_mutex_checked_unlock(m, kind, depth);
 	if (last)
-		pp_restore(saved);
+		ct_sched_pp(ceiling, 0);
 	return 0;
 }
 
@@ -97,11 +73,12 @@ int pthread_mutex_setprioceiling(pthread_mutex_t *mm, int ceiling, int *old)
 		return EINVAL;
 	bool owned = atomic_load_explicit(&m->owner, memory_order_relaxed) ==
 		     ct_self_tid();
-	if (!owned) {
-		int r = ct_mutex_acquire(m, CLOCK_REALTIME, NULL, false);
-		if (r)
-			return r;
-	}
+	int r = owned ? ct_sched_pp(m->held_ceiling, ceiling)
+		      : ct_mutex_acquire(m, CLOCK_REALTIME, NULL, false);
+	if (r)
+		return r;
+	if (owned)	/* the owner holds the new ceiling from now on */
+		m->held_ceiling = ceiling;
 	*old = ceiling_of(kind);
 	kind = (kind & ~(0xfff << CT_MK_CEIL_SHIFT)) |
 	       ceiling << CT_MK_CEIL_SHIFT;

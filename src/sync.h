@@ -41,7 +41,7 @@ struct ct_mutex {
 	 * Robust: CT_OWNER_INCONSISTENT / CT_OWNER_NOTRECOVERABLE or 0. */
 	_Atomic int owner;
 #if __PTHREAD_MUTEX_HAVE_PREV
-	int saved_prio;		/* PP: owner's priority before the boost + 1 */
+	int held_ceiling;	/* PP: the ceiling its owner holds (sched.c) */
 	_Atomic int kind;	/* glibc's __kind */
 	short spins;		/* adaptive: learned spin budget */
 	short unused;
@@ -51,7 +51,7 @@ struct ct_mutex {
 	struct robust_list next;
 #else
 	_Atomic int kind;
-	int saved_prio;
+	int held_ceiling;
 	union {			/* a robust mutex never spins */
 		short spins;
 		struct robust_list next;

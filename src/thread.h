@@ -79,6 +79,10 @@ enum ct_kind {
 	CT_FOREIGN,	/* started by glibc itself (timers, mq_notify, ...) */
 };
 
+/* Real-time priorities, 1 to 99 on Linux (MAX_RT_PRIO - 1), index the
+ * holds of priority-protection ceilings. */
+#define CT_PP_LEVELS 100
+
 #define CT_KEY_L1 32		/* keys with inline value slots */
 #define CT_KEY_L2 ((PTHREAD_KEYS_MAX + CT_KEY_L1 - 1) / CT_KEY_L1)
 
@@ -168,6 +172,16 @@ struct ct_thread {
 	size_t stack_avail;		/* and size (TLS and TCB at its top) */
 	size_t guard_asked;		/* reported; the region's may be more */
 	void *stack_top;		/* where the thread's stack pointer starts */
+
+	/* Priority protection (sched.c), under sched_lock.  pp_held counts
+	 * the priority-protection mutexes held at each ceiling, pp_max is
+	 * the highest ceiling held (0: none).  While there is one, the
+	 * thread's own policy and priority are kept here -- what the program
+	 * set and sees -- and the kernel has the higher of the priority and
+	 * pp_max (under a real-time policy). */
+	ct_lock_t sched_lock;
+	int pp_max, own_policy, own_prio;
+	unsigned short pp_held[CT_PP_LEVELS];
 
 	/* Thread-specific data (key.c). */
 	bool specific_used;
@@ -289,6 +303,18 @@ hidden int ct_pin(struct ct_thread *t);
 hidden void ct_unpin(struct ct_thread *t);
 /* At the exit decision: wait for the pins taken before it. */
 hidden void ct_wait_unpinned(struct ct_thread *t, int state);
+
+/* ---- sched.c ---- */
+/* Thread t's own scheduling (tid: t pinned): not what priority-protection
+ * mutexes raise it to.  0 or an errno. */
+hidden int ct_sched_get(struct ct_thread *t, int tid, int *policy,
+			struct sched_param *param);
+/* Priority protection: the calling thread gives back a hold of ceiling
+ * `give' and takes one of `take' (0: none), and the kernel gets its new
+ * priority.  A new hold (give 0) of a ceiling below the thread's own
+ * real-time priority is EINVAL; too many holds of one ceiling EAGAIN; a
+ * raise the kernel refuses its error, and nothing is taken. */
+hidden int ct_sched_pp(int give, int take);
 
 /* ---- fork.c ---- */
 hidden void ct_fork_init(void);

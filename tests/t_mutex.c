@@ -1,11 +1,15 @@
 /* Mutexes: every type, protocol and error, robust owner death across
- * threads and processes, PI, process-shared across fork. */
+ * threads and processes, PI, priority protection under a real-time
+ * policy, process-shared across fork. */
 #define _GNU_SOURCE
 /* The *_np aliases are deprecated but still exported: test them. */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -507,6 +511,159 @@ START_TEST(pp_basics)
 }
 END_TEST
 
+/* ---- priority protection under SCHED_FIFO ---- */
+
+/* The thread's own priority is PP_OWN; the mutexes' ceilings are
+ * PP_LOW < PP_OWN < PP_MID < PP_HIGH. */
+enum { PP_LOW = 12, PP_OWN = 15, PP_MID = 20, PP_HIGH = 30 };
+
+static int pp_init(pthread_mutex_t *m, int ceiling)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_PROTECT);
+	pthread_mutexattr_setprioceiling(&a, ceiling);
+	int r = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return r;
+}
+
+/* What the program sees (pthread_getschedparam, pthread_getattr_np), and
+ * what the kernel runs the thread at. */
+static int seen_prio(pthread_t th)
+{
+	int policy;
+	struct sched_param sp;
+	if (pthread_getschedparam(th, &policy, &sp) || policy != SCHED_FIFO)
+		return -1;
+	return sp.sched_priority;
+}
+
+static int attr_prio(pthread_t th)
+{
+	pthread_attr_t a;
+	struct sched_param sp;
+	if (pthread_getattr_np(th, &a))
+		return -1;
+	int r = pthread_attr_getschedparam(&a, &sp);
+	pthread_attr_destroy(&a);
+	return r ? -1 : sp.sched_priority;
+}
+
+static int kernel_prio(int tid)
+{
+	struct sched_param sp;
+	return sched_getparam(tid, &sp) ? -1 : sp.sched_priority;
+}
+
+struct pp_run {
+	pthread_mutex_t low, mid, high;
+	atomic_int tid, holding;
+	sem_t go;
+	int line, got;		/* the first failed check, and what it saw */
+};
+
+#define PP_CHECK(r, expr, want) do {					\
+		int got_ = (expr);					\
+		if (got_ != (want)) {					\
+			(r)->line = __LINE__;				\
+			(r)->got = got_;				\
+			return NULL;					\
+		}							\
+	} while (0)
+
+static void *pp_thread(void *arg)
+{
+	struct pp_run *r = arg;
+	pthread_t me = pthread_self();
+	int tid = ct_gettid();
+	struct sched_param own = { .sched_priority = PP_OWN };
+	PP_CHECK(r, pthread_setschedparam(me, SCHED_FIFO, &own), 0);
+	/* Raised to the ceiling, seen at its own priority. */
+	PP_CHECK(r, pthread_mutex_lock(&r->high), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH);
+	PP_CHECK(r, seen_prio(me), PP_OWN);
+	PP_CHECK(r, attr_prio(me), PP_OWN);
+	/* A ceiling between its own priority and the raised one is
+	 * allowed; one below its own is not. */
+	PP_CHECK(r, pthread_mutex_lock(&r->mid), 0);
+	PP_CHECK(r, pthread_mutex_lock(&r->low), EINVAL);
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH);
+	/* Given back out of order: the highest ceiling still held. */
+	PP_CHECK(r, pthread_mutex_unlock(&r->high), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_MID);
+	PP_CHECK(r, pthread_mutex_unlock(&r->mid), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_OWN);
+	PP_CHECK(r, seen_prio(me), PP_OWN);
+	/* Its own priority set while raised: the kernel keeps the ceiling
+	 * while that is higher. */
+	PP_CHECK(r, pthread_mutex_lock(&r->high), 0);
+	own.sched_priority = PP_LOW;
+	PP_CHECK(r, pthread_setschedparam(me, SCHED_FIFO, &own), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH);
+	PP_CHECK(r, seen_prio(me), PP_LOW);
+	PP_CHECK(r, pthread_setschedprio(me, PP_HIGH + 5), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH + 5);
+	PP_CHECK(r, seen_prio(me), PP_HIGH + 5);
+	PP_CHECK(r, pthread_setschedprio(me, PP_OWN), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH);
+	PP_CHECK(r, seen_prio(me), PP_OWN);
+	/* ... and by another thread, while this one holds the mutex. */
+	atomic_store(&r->tid, tid);
+	atomic_store(&r->holding, 1);
+	while (sem_wait(&r->go))
+		;
+	PP_CHECK(r, kernel_prio(tid), PP_HIGH);
+	PP_CHECK(r, pthread_mutex_unlock(&r->high), 0);
+	PP_CHECK(r, kernel_prio(tid), PP_MID + 1);
+	PP_CHECK(r, seen_prio(me), PP_MID + 1);
+	return NULL;
+}
+
+/* The thread's own priority is what the program sees and sets while a
+ * PRIO_PROTECT mutex raises it, and what a lock's ceiling is checked
+ * against (glibc's rule); the kernel runs it at the highest ceiling it
+ * holds, when that is higher. */
+START_TEST(pp_own_priority)
+{
+	static struct pp_run r;
+	r = (struct pp_run){ .line = 0 };
+	ck_assert_int_eq(pp_init(&r.low, PP_LOW), 0);
+	ck_assert_int_eq(pp_init(&r.mid, PP_MID), 0);
+	ck_assert_int_eq(pp_init(&r.high, PP_HIGH), 0);
+	ck_assert_int_eq(sem_init(&r.go, 0, 0), 0);
+	pthread_t th = ct_start(NULL, pp_thread, &r);
+	while (!atomic_load(&r.holding) && !r.line)
+		usleep(1000);
+	if (atomic_load(&r.holding)) {
+		struct sched_param sp = { .sched_priority = PP_MID + 1 };
+		ck_assert_int_eq(pthread_setschedparam(th, SCHED_FIFO, &sp), 0);
+		ck_assert_int_eq(kernel_prio(atomic_load(&r.tid)), PP_HIGH);
+		ck_assert_int_eq(seen_prio(th), PP_MID + 1);
+		ck_assert_int_eq(sem_post(&r.go), 0);
+	}
+	ct_join(th);
+	ck_assert_msg(r.line == 0, "t_mutex.c:%d: got %d", r.line, r.got);
+}
+END_TEST
+
+/* Whether this process may run a thread under SCHED_FIFO. */
+static void *try_fifo(void *arg)
+{
+	struct sched_param sp = { .sched_priority = PP_OWN };
+	return (void *)(intptr_t)pthread_setschedparam(pthread_self(),
+						       SCHED_FIFO, &sp);
+}
+
+static int fifo_refused(void)
+{
+	pthread_t th;
+	void *r = (void *)(intptr_t)EAGAIN;
+	if (pthread_create(&th, NULL, try_fifo, NULL) == 0)
+		pthread_join(th, &r);
+	return (int)(intptr_t)r;
+}
+
 START_TEST(attributes)
 {
 	pthread_mutexattr_t a;
@@ -571,6 +728,14 @@ Suite *mutex_suite(void)
 	tcase_add_test(tc, pi_basics);
 	ct_tcase_add_beyond_glibc(tc, pp_basics, "glibc 2.36 asks the kernel for "
 		"SCHED_OTHER at the ceiling priority: every lock fails with EINVAL");
+	int refused = fifo_refused();
+	if (refused == 0)
+		tcase_add_test(tc, pp_own_priority);
+	else
+		ct_test_left_out("pp_own_priority", refused == EPERM
+			? "this process may not set a real-time policy (EPERM: "
+			  "neither root nor CAP_SYS_NICE nor RLIMIT_RTPRIO)"
+			: "SCHED_FIFO refused for a test thread");
 	tcase_add_test(tc, attributes);
 	suite_add_tcase(s, tc);
 	return s;
