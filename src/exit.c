@@ -11,10 +11,6 @@
 #include "stats.h"
 #include "glibc/glibc.h"
 
-/* While fewer threads than this are alive, an exiting thread keeps its
- * stack pages: its region is about to be reused by the next create. */
-#define CT_HOT_REGIONS 8
-
 static void release_stack(struct ct_thread *t)
 {
 	uintptr_t page = ct_page_size;

@@ -238,6 +238,11 @@ hidden void ct_list_add(struct ct_thread *t);
 hidden void ct_list_del(struct ct_thread *t);
 
 /* ---- region.c: one mapping per thread, and the cache of them ---- */
+/* While fewer threads than this are alive, a region given back is about
+ * to be reused by the next create: an exiting thread keeps its stack
+ * pages (exit.c), and a create waits for a thread that is ending rather
+ * than map a fresh region (region.c). */
+#define CT_HOT_REGIONS 8
 /* A region with a fresh-looking TCB/TLS and a zeroed descriptor whose
  * handle, tid, map fields are set; EAGAIN/ENOMEM/EINVAL on failure. */
 hidden int ct_region_get(struct ct_thread **out, size_t stack_size,

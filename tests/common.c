@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,6 +221,21 @@ static int count_lines(const char *path)
 int ct_count_maps(void)
 {
 	return count_lines("/proc/self/maps");
+}
+
+int ct_malloc_arenas(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(malloc_info(0, f), 0);
+	fclose(f);
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, "<heap nr=")); p++)
+		n++;
+	free(text);
+	return n;
 }
 
 /* Called from main too, outside any test: no ck_assert here. */

@@ -87,6 +87,9 @@ int ct_rerun(const char *scenario, const char *const *env);
  * emulator's own). */
 int ct_count_maps(void);
 int ct_count_tasks(void);
+/* glibc's malloc arenas (malloc_info's heaps): a thread gets one of its
+ * own, 64 MiB of address space, on its first malloc or free. */
+int ct_malloc_arenas(void);
 /* ct_count_tasks() once it is down to n, or after 2 s.  Threads that are
  * joined (or whose tid word the kernel cleared) may still be in the task
  * list for a moment: natively a very short one, under qemu-user (which

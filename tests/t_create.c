@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -748,6 +749,49 @@ START_TEST(test_exit_no_leak)
 }
 END_TEST
 
+/* ---- threads that never allocate own no malloc arena ---- */
+
+#define ARENA_THREADS 12
+static sem_t arena_release[ARENA_THREADS];
+static atomic_int arena_tid[ARENA_THREADS];
+
+static void *arena_thread(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	atomic_store(&arena_tid[i], ct_gettid());
+	while (sem_wait(&arena_release[i]))
+		;
+	return NULL;
+}
+
+/* Detached threads that never call malloc end one after another while
+ * their 8 MiB stacks overflow the region cache (40 MiB, as glibc's stack
+ * cache): the thread that ends must not trim the cache with malloc or
+ * free -- in a thread that has none, they set up a malloc arena, 64 MiB
+ * of address space each, up to 8 per CPU.  glibc's own threads make
+ * none either. */
+START_TEST(test_no_arena_when_ending)
+{
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 8 << 20);
+	int arenas = ct_malloc_arenas();
+	for (int i = 0; i < ARENA_THREADS; i++) {
+		sem_init(&arena_release[i], 0, 0);
+		arena_tid[i] = 0;
+		ct_start(&a, arena_thread, (void *)(intptr_t)i);
+	}
+	for (int i = 0; i < ARENA_THREADS; i++) {
+		ct_wait_at_least(&arena_tid[i], 1);
+		sem_post(&arena_release[i]);
+		ck_assert(ct_wait_ended(atomic_load(&arena_tid[i])));
+	}
+	ck_assert_int_eq(ct_malloc_arenas(), arenas);
+	pthread_attr_destroy(&a);
+}
+END_TEST
+
 /* ---- pthread_once ---- */
 
 #define ONCE_THREADS 8
@@ -930,6 +974,7 @@ Suite *create_suite(void)
 	tcase_add_test(tc, test_exit_from_main);
 	tcase_add_test(tc, test_maps_flat);
 	tcase_add_loop_test(tc, test_exit_no_leak, 0, 2);
+	tcase_add_test(tc, test_no_arena_when_ending);
 	tcase_add_test(tc, test_once);
 	tcase_add_loop_test(tc, test_create_refused, BY_NPROC, BY_NPROC + 1);
 	if (address_limit_holds())

@@ -296,6 +296,44 @@ START_TEST(idle_exit)
 }
 END_TEST
 
+#define LEAVERS 12
+
+static void *meets_all(void *gate)
+{
+	ct_gate_pass(gate, LEAVERS);
+	return NULL;
+}
+
+/* Parked threads leave one after another while their 8 MiB stacks
+ * overflow the region cache (40 MiB): a thread leaving the pool has
+ * emptied its malloc cache and never called malloc itself, and giving
+ * back its region must not trim the cache with malloc or free -- there
+ * they set up a malloc arena, 64 MiB of address space each, up to 8 per
+ * CPU. */
+START_TEST(leaving_makes_no_arena)
+{
+	int old = fresh_pool(LEAVERS);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 8 << 20);
+	atomic_int gate = 0;
+	pthread_t th[LEAVERS];
+	for (int i = 0; i < LEAVERS; i++)
+		th[i] = ct_start(&a, meets_all, &gate);
+	for (int i = 0; i < LEAVERS; i++)
+		ct_join(th[i]);
+	ck_assert_int_eq(ct_tasks_settle(1 + LEAVERS), 1 + LEAVERS);
+	int arenas = ct_malloc_arenas();
+	for (int left = LEAVERS; left-- > 0;) {
+		set_reuse(left);
+		ck_assert_int_eq(ct_tasks_settle(1 + left), 1 + left);
+	}
+	ck_assert_int_eq(ct_malloc_arenas(), arenas);
+	pthread_attr_destroy(&a);
+	set_reuse(old);
+}
+END_TEST
+
 static int child_creates(void *arg)
 {
 	/* None of the parent's parked threads here: a new one runs. */
@@ -332,6 +370,7 @@ Suite *reuse_suite(void)
 	ct_tcase_add_beyond_glibc(tc, bounded, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, idle_exit, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, fork_child_has_none, "glibc has no thread reuse");
+	ct_tcase_add_beyond_glibc(tc, leaving_makes_no_arena, "glibc has no thread reuse");
 	suite_add_tcase(s, tc);
 	return s;
 }
