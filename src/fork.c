@@ -87,7 +87,7 @@ static void child(void)
 	}
 	ct_list_head = NULL;
 	ct_live_threads = 1;
-	ct_setxid_note_outsiders();
+	ct_setxid_fork_child();
 	if (self) {
 		/* The kernel keeps no robust list and no timers across fork
 		 * (glibc has set the TCB's tid). */

@@ -109,6 +109,16 @@ void ct_setxid_note_outsiders(void)
 	each_task(note_outsider, &self);
 }
 
+/* An emulator runs every process it starts alike: a forked child has a
+ * thread of the emulator's only if its parent had one.  Natively there is
+ * none, and a fork does not pay for looking (a path lookup in /proc, in a
+ * child that may do little more than exit). */
+void ct_setxid_fork_child(void)
+{
+	if (n_outsiders)
+		ct_setxid_note_outsiders();
+}
+
 static bool outsider(int tid)
 {
 	for (int i = 0; i < n_outsiders; i++)

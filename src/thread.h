@@ -325,9 +325,11 @@ hidden int ct_sched_pp(int give, int take);
 hidden void ct_fork_init(void);
 
 /* ---- setxid.c ---- */
-/* At start-up and in a forked child: remember the threads there are
- * beside the caller, which are not the program's (an emulator's own). */
+/* At start-up: remember the threads there are beside the caller, which
+ * are not the program's (an emulator's own); in a forked child, again
+ * where there were any. */
 hidden void ct_setxid_note_outsiders(void);
+hidden void ct_setxid_fork_child(void);
 extern hidden ct_lock_t ct_setxid_lock;	/* one broadcast at a time */
 
 #endif
