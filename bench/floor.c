@@ -3,19 +3,33 @@
  *
  * The flags are the ones a POSIX thread library passes; stacks come from
  * one mapping made at start; there is no signal masking, no robust list,
- * no rseq, no TLS set-up.  CLONE_SETTLS still has to name a thread
- * pointer: all floor threads share one static block whose first word
- * points to itself.  Joining is a wait on the tid word the kernel clears
- * and wakes (a shared futex, as the kernel's wake-up is not private). */
+ * no TLS set-up.  CLONE_SETTLS still has to name a thread pointer: each
+ * slot has a block whose first word points to itself.  Joining is a wait
+ * on the tid word the kernel clears and wakes (a shared futex, as the
+ * kernel's wake-up is not private).
+ *
+ * Built with FLOOR_RSEQ (spawn_floor_rseq, "floor+rseq"), each thread
+ * also registers its rseq area first, as glibc's start_thread does and as
+ * a thread running glibc's code must (glibc reads the area: sched_getcpu,
+ * and its rseq critical sections): at the thread pointer plus
+ * __rseq_offset, 32 bytes, glibc's signature.  That is the floor a
+ * glibc-compatible thread can reach; the plain floor registers nothing. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/futex.h>
+#ifdef FLOOR_RSEQ
+#include <sys/rseq.h>
+#define FLOOR_NAME "floor+rseq"
+#else
+#define FLOOR_NAME "floor"
+#endif
 #include "spawn.h"
 
 #ifndef __x86_64__
@@ -28,19 +42,27 @@
 #define SLOTS 1024			/* live threads at most: a burst + 2 */
 #define SLOT_SIZE (8UL << 20)		/* glibc's default stack, 8 MiB limit */
 
-/* The thread pointer of every floor thread.  Workload code in a thread
- * touches no TLS, except that a libc call failing would store errno a
- * little below the thread pointer: the padding takes such a store. */
-static struct {
-	char below[4096];
-	void *tcb[8];
-} tls __attribute__((aligned(64)));
+/* Each slot's thread block: BELOW bytes below its thread pointer, ABOVE
+ * from it on.  Workload code in a thread touches no TLS, except that a
+ * libc call failing would store errno a little below the thread pointer:
+ * the bytes below take such a store.  Above it, the self pointer and,
+ * with FLOOR_RSEQ, the rseq area at __rseq_offset. */
+#define BELOW 4096
+#define ABOVE 4096
+static char *blocks;			/* SLOTS blocks of BELOW + ABOVE */
 
 static char *stack_area;		/* SLOTS regions of SLOT_SIZE */
 static size_t sized_stack;		/* spawn_set_stack's size */
 static struct {
 	_Atomic int tid;		/* set by clone, cleared at exit */
+	spawn_fn fn;			/* FLOOR_RSEQ: what the thread runs */
+	void *arg;
 } __attribute__((aligned(64))) slot[SLOTS];
+
+static char *thread_pointer(int i)
+{
+	return blocks + (size_t)i * (BELOW + ABOVE) + BELOW;
+}
 
 /* Free slots (a stack: the last stack used is the warmest) and detached
  * threads' slots in creation order, reused once their thread is gone --
@@ -127,29 +149,62 @@ static int take_slot(void)
 	return i;
 }
 
-void spawn_init(void)
+#ifdef FLOOR_RSEQ
+/* The thread's first C frame: register the area, as glibc does in each
+ * thread it starts (a failure leaves cpu_id saying so, as glibc does). */
+static void *rseq_start(void *p)
 {
-	stack_area = mmap(NULL, SLOTS * SLOT_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-			  -1, 0);
-	if (stack_area == MAP_FAILED) {
+	int i = (int)(intptr_t)p;
+	struct rseq *area = (struct rseq *)(thread_pointer(i) + __rseq_offset);
+	if (__rseq_size && syscall(SYS_rseq, area, 32, 0, RSEQ_SIG))
+		area->cpu_id = RSEQ_CPU_ID_REGISTRATION_FAILED;
+	return slot[i].fn(slot[i].arg);
+}
+#endif
+
+static void *map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+		       -1, 0);
+	if (p == MAP_FAILED) {
 		perror("floor: mmap");
 		exit(2);
 	}
-	for (int i = SLOTS; i-- > 0;)
-		free_slots[nfree++] = i;
-	tls.tcb[0] = tls.tcb;
+	return p;
+}
 
-	/* The padding must cover where errno lives below a thread pointer. */
+void spawn_init(void)
+{
+	stack_area = map(SLOTS * SLOT_SIZE);
+	blocks = map(SLOTS * (BELOW + ABOVE));
+	for (int i = SLOTS; i-- > 0;) {
+		free_slots[nfree++] = i;
+		*(void **)thread_pointer(i) = thread_pointer(i);
+	}
+
+	/* The bytes below must cover where errno lives below a thread
+	 * pointer, the bytes above the rseq area. */
 	char *tp;
 	__asm__ ("mov %%fs:0, %0" : "=r"(tp));
 	long off = (char *)&errno - tp;
-	if (off >= 0 || off < -(long)sizeof tls.below) {
+	if (off >= 0 || off < -BELOW) {
 		fprintf(stderr, "floor: errno at tp%+ld, outside the padding\n",
 			off);
 		exit(2);
 	}
+#ifdef FLOOR_RSEQ
+	if (__rseq_offset < (long)sizeof(void *) ||
+	    __rseq_offset + 32 > ABOVE || __rseq_offset % 32) {
+		fprintf(stderr, "floor+rseq: rseq area at tp%+td, outside the "
+			"block\n", __rseq_offset);
+		exit(2);
+	}
+	printf("# floor+rseq: bare clone, rseq registered (%u bytes used at "
+	       "tp%+td)\n", __rseq_size, __rseq_offset);
+#else
 	printf("# floor: bare clone, no library\n");
+#endif
 }
 
 int spawn_set_stack(size_t size)
@@ -167,10 +222,16 @@ int spawn(spawn_t *t, spawn_fn fn, void *arg, int flags)
 		return EAGAIN;
 	size_t size = flags & SPAWN_SIZED ? sized_stack : SLOT_SIZE;
 	void **sp = (void **)(stack_area + i * SLOT_SIZE + size);
+#ifdef FLOOR_RSEQ
+	slot[i].fn = fn;
+	slot[i].arg = arg;
+	fn = rseq_start;
+	arg = (void *)(intptr_t)i;
+#endif
 	*--sp = arg;
 	*--sp = (void *)fn;
 	long ret = floor_clone(FLOOR_CLONE_FLAGS, sp, &slot[i].tid,
-			       &slot[i].tid, tls.tcb);
+			       &slot[i].tid, thread_pointer(i));
 	if (ret < 0) {
 		free_slot(i);
 		return -ret;

@@ -2,7 +2,8 @@
  *
  *	spawn_bench [-n CYCLES] [-S STACKS] [-t SIZES] [-m] WORKLOAD
  *
- * WORKLOAD is cycle, phases, burst, detached or two_creators.  STACKS is a
+ * WORKLOAD is cycle, phases, burst, detached, detached_many or
+ * two_creators.  STACKS is a
  * comma-separated list of stack settings, "default" (no attribute) or a
  * size in bytes with an optional k or m suffix (default: default,64k);
  * SIZES the burst sizes, threads alive at once (default: 1,10,100,1000).
@@ -267,6 +268,60 @@ static void detached(const struct stack *s, int n, double *buf)
 	print_samples("detached", s, 1, buf, chunks);
 }
 
+/* detached_many: batch b's threads wait until released[b % 2] > b, so
+ * that releasing one batch wakes none of the next. */
+static _Atomic int released[2];
+
+static void *held(void *arg)
+{
+	int batch = (int)(intptr_t)arg, r;
+	_Atomic int *gate = &released[batch % 2];
+	while ((r = atomic_load(gate)) <= batch)
+		futex_wait(gate, r);
+	return counted(NULL);
+}
+
+static void release(int batch)
+{
+	atomic_store(&released[batch % 2], batch + 1);
+	futex_wake(&released[batch % 2]);
+}
+
+#define MANY_BATCH 500
+
+/* Many detached threads created while many others still run: 10 * n
+ * threads in batches of MANY_BATCH; a batch's threads wait until the next
+ * batch has been created, then end while the creator goes on, so that
+ * between MANY_BATCH and twice that many are alive.  One sample per
+ * batch: the time to create it and release the one before, per thread;
+ * the last one includes waiting for every thread to end. */
+static void detached_many(const struct stack *s, int n, double *buf)
+{
+	int batches = 10 * n / MANY_BATCH < 2 ? 2 : 10 * n / MANY_BATCH;
+	atomic_store(&finished, 0);
+	atomic_store(&released[0], 0);
+	atomic_store(&released[1], 0);
+	detached_total = batches * MANY_BATCH;
+	for (int b = 0; b < batches; b++) {
+		spawn_t t;
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < MANY_BATCH; i++)
+			if (spawn(&t, held, (void *)(intptr_t)b,
+				  s->flags | SPAWN_DETACHED))
+				die("spawn");
+		if (b > 0)
+			release(b - 1);
+		if (b == batches - 1) {
+			release(b);
+			int done;
+			while ((done = atomic_load(&finished)) != detached_total)
+				futex_wait(&finished, done);
+		}
+		buf[b] = us(now_ns() - t0) / MANY_BATCH;
+	}
+	print_samples("detached_many", s, 1, buf, batches);
+}
+
 struct creator {
 	int flags, n, err;
 	double *out;
@@ -307,13 +362,15 @@ static const struct workload {
 	{ "phases", phases },
 	{ "burst", burst },
 	{ "detached", detached },
+	{ "detached_many", detached_many },
 	{ "two_creators", two_creators },
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: spawn_bench [-n CYCLES] [-S STACKS] [-t SIZES] "
-		"[-m] cycle|phases|burst|detached|two_creators\n");
+		"[-m] cycle|phases|burst|detached|detached_many|"
+		"two_creators\n");
 	exit(2);
 }
 

@@ -12,14 +12,24 @@
  *   cond_pingpong      two threads hand a turn back and forth through a
  *                      mutex and a condvar (per hand-over)
  *   sem_pingpong       the same with two semaphores (per hand-over)
- *   rwlock_read        two threads, 1 write lock per 100 read locks */
+ *   rwlock_read        two threads, 1 write lock per 100 read locks
+ *   robust_fork        a process-shared robust mutex and fork: a child
+ *                      takes the mutex and exits holding it; the parent
+ *                      waits for it, takes the mutex (EOWNERDEAD), makes
+ *                      it consistent and unlocks it (per round).  The
+ *                      process has made a thread before, as a threaded
+ *                      program has. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cnd = PTHREAD_COND_INITIALIZER;
@@ -99,6 +109,47 @@ static void *reader(void *p)
 	return NULL;
 }
 
+static pthread_mutex_t *robust;	/* in memory shared with the children */
+
+static void robust_init(void)
+{
+	robust = mmap(NULL, sizeof *robust, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (robust == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(robust, &a);
+	pthread_mutexattr_destroy(&a);
+	pthread_t t;	/* the process is threaded, as the programs that do this */
+	pthread_create(&t, NULL, uncontended, (void *)1L);
+	pthread_join(t, NULL);
+}
+
+static void robust_round(void)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		_exit(pthread_mutex_lock(robust) == 0 ? 0 : 1);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid || status != 0 ||
+	    pthread_mutex_lock(robust) != EOWNERDEAD ||
+	    pthread_mutex_consistent(robust) ||
+	    pthread_mutex_unlock(robust)) {
+		fprintf(stderr, "robust_fork: a round went wrong\n");
+		exit(1);
+	}
+}
+
 /* Runs `n' operations of the workload; returns the operations done. */
 static long run(const char *w, long n)
 {
@@ -129,6 +180,13 @@ static long run(const char *w, long n)
 		}
 		pthread_join(t, NULL);
 		return n / 2 * 2;
+	}
+	if (!strcmp(w, "robust_fork")) {
+		if (!robust)
+			robust_init();
+		for (long i = n; i > 0; i--)
+			robust_round();
+		return n;
 	}
 	fprintf(stderr, "unknown workload %s\n", w);
 	exit(2);

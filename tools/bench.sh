@@ -23,17 +23,30 @@ csv() {
 	# shellcheck disable=SC2086
 	expect 0 BENCH $tiny --csv "$tmp/b.csv" &&
 	[ "$(head -1 "$tmp/b.csv")" = \
-	  "impl,workload,stack,threads,median_us,p10_us,p90_us,ratio_to_glibc" ] &&
+	  "impl,workload,stack,threads,median_us,p10_us,p90_us,ratio_to_glibc,ratio_to_floor,ratio_to_floor_rseq" ] &&
+	num='[0-9.]+' ratios='[0-9.]+,[0-9.]*,[0-9.]*' &&
 	while read -r impl; do
-		for row in cycle,default,1 cycle,64k,1 phase_start,default,1 \
-			phase_create,64k,1 phase_join,default,1 burst,default,10 \
-			burst,64k,1 detached,64k,1 two_creators,default,2; do
-			has "$tmp/b.csv" "^$impl,$row,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+\$" ||
+		# The no-spin reuse runs the two cycle workloads only.
+		case $impl in
+		*-nospin) rows="cycle,64k,1 cycle-busy,default,1" ;;
+		*) rows="cycle,default,1 cycle,64k,1 phase_start,default,1
+			phase_create,64k,1 phase_join,default,1 burst,default,10
+			burst,64k,1 detached,64k,1 detached_many,default,1
+			two_creators,default,2" ;;
+		esac
+		pat=$(printf '%s' "$impl" | sed 's/[+.]/\\&/g')	# floor+rseq
+		for row in $rows; do
+			has "$tmp/b.csv" "^$pat,$row,$num,$num,$num,$ratios\$" ||
 				return 1
 		done
 	done <"$tmp/impls" &&
-	has "$tmp/b.csv" '^glibc,cycle,default,1,[0-9.]+,[0-9.]+,[0-9.]+,1\.000$' &&
-	has "$tmp/b.csv" '^clonethreads,cond_pingpong,default,2,'
+	# The busy cycle: the libraries, not the floors.
+	has "$tmp/b.csv" "^clonethreads-reuse,cycle-busy,64k,1,$num,$num,$num,$num,," &&
+	! grep -q '^floor,cycle-busy,' "$tmp/b.csv" &&
+	has "$tmp/b.csv" '^glibc,cycle,default,1,[0-9.]+,[0-9.]+,[0-9.]+,1\.000,' &&
+	has "$tmp/b.csv" '^floor\+rseq,cycle,default,1,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,1\.000$' &&
+	has "$tmp/b.csv" '^clonethreads,cond_pingpong,default,2,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,,$' &&
+	has "$tmp/b.csv" '^glibc,robust_fork,default,1,'
 }
 check "--quick --csv: the header, rows for every implementation" csv
 
@@ -50,7 +63,7 @@ assert {x["impl"] for x in r["results"]} == set(impls), r["results"]
 assert all(r["machine"][k] for k in ("cpu", "cpus", "kernel", "libc")), r["machine"]
 cycle = [x for x in r["results"] if x["impl"] == "clonethreads"][0]
 assert cycle["median_us"] > 0 and cycle["ratio_to_glibc"] > 0 \
-    and cycle["ratio_to_floor"] > 0, cycle
+    and cycle["ratio_to_floor"] > 0 and cycle["ratio_to_floor_rseq"] > 0, cycle
 ' "$tmp/out" "$tmp/impls"
 }
 check "--json is valid JSON with every implementation" json
@@ -59,13 +72,13 @@ table() {
 	# shellcheck disable=SC2086
 	expect 0 BENCH $tiny --workloads cycle,mutex_uncontended &&
 	has "$tmp/out" '^machine: .+, ([0-9]+ cores, )?[0-9]+ CPUs \([0-9]+ usable\), Linux .+, glibc [0-9.]+$' &&
-	has "$tmp/out" "^\| workload +\| stack +\| glibc +\| clonethreads .*\| floor +\|\$" &&
-	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| [0-9.]+ x1\.00 x[0-9.]+ +\| [0-9.]+ x[0-9.]+ x[0-9.]+ ' &&
-	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - +\|' &&
-	has "$tmp/out" '^\| workload +\| stack +\| clonethreads-reuse +\| clonethreads-stats +\|$' &&
-	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| x[0-9.]+ clonethreads +\| x[0-9.]+ clonethreads +\|$'
+	has "$tmp/out" "^\| workload +\| stack +\| glibc +\| clonethreads .*\| floor +\| floor\+rseq +\|\$" &&
+	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| [0-9.]+ x1\.00 x[0-9.]+ x[0-9.]+ +\| [0-9.]+ x[0-9.]+ x[0-9.]+ x[0-9.]+ ' &&
+	has "$tmp/out" '^\| mutex lock \+ unlock, one thread +\| default +\| [0-9.]+ns x1\.00 - - +\|' &&
+	has "$tmp/out" '^\| workload +\| stack +\| clonethreads-reuse +\| clonethreads-reuse-nospin +\| clonethreads-stats +\|$' &&
+	has "$tmp/out" '^\| create \+ join \(cycle\) +\| default +\| x[0-9.]+ clonethreads +\| x[0-9.]+ clonethreads +\| x[0-9.]+ clonethreads +\|$'
 }
-check "the table: machine, ratios to glibc and to the floor, modes" table
+check "the table: machine, ratios to glibc and to both floors, modes" table
 
 # The reader of the table gone before it is printed: no traceback.
 closed_pipe() {
