@@ -73,7 +73,7 @@ int ct_join(pthread_t th, void **res, clockid_t clock,
 		if (reusable) {
 			/* A brief spin (it may be ending now), then say we
 			 * wait (2), so that it wakes us. */
-			if (v == 0 && (ct_reuse_wait_spin(word, 0) ||
+			if (v == 0 && (ct_reuse_join_spin(t) ||
 				       !atomic_compare_exchange_strong(word, &v, 2)))
 				continue;
 			v = 2;

@@ -25,10 +25,12 @@
  * nobody takes within CT_REUSE_IDLE_MS exits. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include "clonethreads.h"
 #include "cancel.h"
@@ -57,15 +59,47 @@ static struct ct_thread *all;		/* every PARKING/PARKED thread */
 static _Atomic int offered;	/* bumped when one becomes available */
 static _Atomic int takers;	/* creators waiting for that */
 
-/* Hand-overs spin this many times before they sleep (about 5 us on the
- * build machine), where there is another CPU for the other side (none
- * where there is not).  The steps of a create after a join, or a join
- * after a create, are a microsecond or two apart; a sleep and a wake-up
- * across CPUs, with the other CPU gone idle, cost several times that:
- * without the spin a reuse cycle there took 2.2 us when both sides
- * shared a CPU and 11 us when they did not. */
+/* The hand-overs: a joiner waits for the joined thread's end (`done'),
+ * a creator for a reaped thread to be ready (`offered'), a parked thread
+ * for a creator to take it and give it its job (kt.park).  When both
+ * sides run, the steps are a microsecond or two apart; a sleep and a
+ * wake-up across CPUs, the other CPU gone idle, cost several times that
+ * (a reuse cycle took 11 us without spinning there, 2.2 us when both
+ * sides shared a CPU).  But a spin only pays while the side it waits for
+ * runs on another CPU: with every CPU busy with other work, that side is
+ * often waiting for a CPU -- or for the very CPU the spin holds -- and
+ * spinning made a cycle 7-12 us against 2.9 without.  So a hand-over
+ * spins (spin()) only
+ *  - if the other side did not last run on this CPU (the cpu_id the
+ *    kernel keeps in each thread's rseq area): it could then only be
+ *    waiting for this CPU;
+ *  - while spinning has paid lately at this kind of hand-over, with the
+ *    other side in this state: running, or asleep or woken and not run
+ *    yet (a parked thread's kt.sleeping, a joiner's `done' of 2,
+ *    sleeping creators, `takers', say so).  A thread being woken runs
+ *    within an idle CPU's wake-up time on an idle machine -- a spin may
+ *    still pay -- and only after other work on a busy one.  Each kind
+ *    and state keeps a score of recent outcomes; below zero, one
+ *    hand-over in PROBE_EVERY spins, to see when it pays again;
+ * and no longer than twice its recent spins plus a margin (as glibc's
+ * adaptive mutexes), at most HANDOVER_SPINS (about 5 us on the build
+ * machine). */
 #define HANDOVER_SPINS 200
-static int handover_spins;
+#define SCORE_MAX 16
+#define PROBE_EVERY 64
+static int handover_spins;	/* 0: never (one CPU, or CLONETHREADS_REUSE_SPIN=0) */
+static bool no_spin;		/* CLONETHREADS_REUSE_SPIN=0 */
+/* Where the other side is: a CPU, or one of these. */
+enum { CPU_UNKNOWN = -1, CPU_ASLEEP = -2 };
+/* The kinds of hand-over, each learning on its own. */
+enum { AT_JOIN, AT_TAKE, AT_PARKED, AT_TAKEN, SITES };
+static struct site {
+	_Atomic int score;	/* spins that paid, less twice those that did not */
+	_Atomic int spins;	/* recent spins, averaged */
+	_Atomic unsigned probes;
+} __attribute__((aligned(64))) sites[SITES][2] = {
+	[0 ... SITES - 1] = { [0 ... 1] = { .spins = HANDOVER_SPINS / 2 } },
+};
 /* What a new thread would have inherited, as of enabling reuse. */
 static struct {
 	char name[16];
@@ -73,14 +107,74 @@ static struct {
 	cpu_set_t cpus;
 } pristine;
 
-bool ct_reuse_wait_spin(_Atomic int *word, int val)
+/* The CPU the thread with this thread pointer last ran on, as the kernel
+ * writes it into its rseq area at every return to user space on a new
+ * CPU; CPU_UNKNOWN without one.  Only a hint: a parked thread's area may
+ * be in the middle of being renewed (glibc/ keeps what the kernel
+ * wrote). */
+static ct_tcb_free int cpu_at(const void *tp)
 {
-	for (int i = 0; i < handover_spins; i++) {
-		if (atomic_load_explicit(word, memory_order_acquire) != val)
-			return true;
+	if (!ct_glibc.rseq_len)
+		return CPU_UNKNOWN;
+	const _Atomic uint32_t *id = (const _Atomic uint32_t *)
+		((const char *)tp + ct_glibc.rseq_off +
+		 offsetof(struct rseq, cpu_id));
+	int cpu = (int)atomic_load_explicit(id, memory_order_relaxed);
+	return cpu >= 0 ? cpu : CPU_UNKNOWN;
+}
+
+/* Spin while *word == val, if and as long as that can pay (above), at
+ * hand-over `at'; the other side is at CPU `peer' (or CPU_UNKNOWN, or
+ * CPU_ASLEEP), this one at `me'.  True once *word differs, false when it
+ * is time to sleep. */
+static ct_tcb_free bool spin(_Atomic int *word, int val, int at, int peer,
+			     int me)
+{
+	if (!handover_spins || (peer >= 0 && peer == me))
+		return false;
+	struct site *s = &sites[at][peer == CPU_ASLEEP];
+	int score = atomic_load_explicit(&s->score, memory_order_relaxed);
+	if (score < 0 && atomic_fetch_add_explicit(&s->probes, 1,
+			memory_order_relaxed) % PROBE_EVERY)
+		return false;
+	int avg = atomic_load_explicit(&s->spins, memory_order_relaxed);
+	int limit = 2 * avg + 16 < handover_spins ? 2 * avg + 16 : handover_spins;
+	int i = 0;
+	bool paid = false;
+	for (; i < limit; i++) {
+		if (atomic_load_explicit(word, memory_order_acquire) != val) {
+			paid = true;
+			break;
+		}
 		ct_cpu_relax();
 	}
-	return false;
+	/* Racy updates of a hint: a lost one does no harm. */
+	atomic_store_explicit(&s->spins, avg + (i - avg) / 8,
+			      memory_order_relaxed);
+	score = paid ? (score < SCORE_MAX ? score + 1 : SCORE_MAX)
+		     : (score > -SCORE_MAX + 1 ? score - 2 : -SCORE_MAX);
+	atomic_store_explicit(&s->score, score, memory_order_relaxed);
+	return paid;
+}
+
+/* kt.partner_cpu holds a CPU + 1; 0 (a new kernel thread's) unknown. */
+static void set_partner(struct ct_thread *t, int cpu)
+{
+	atomic_store_explicit(&t->kt.partner_cpu, cpu + 1, memory_order_relaxed);
+}
+
+static ct_tcb_free int partner(struct ct_thread *t)
+{
+	int v = atomic_load_explicit(&t->kt.partner_cpu, memory_order_relaxed);
+	return v > 0 ? v - 1 : CPU_UNKNOWN;
+}
+
+bool ct_reuse_join_spin(struct ct_thread *t)
+{
+	int me = cpu_at((void *)ct_get_tp());
+	set_partner(t, me);	/* for t's own wait, parked, for a create */
+	int peer = atomic_load(&t->kt.sleeping) ? CPU_ASLEEP : cpu_at(t->tp);
+	return spin(&t->done, 0, AT_JOIN, peer, me);
 }
 
 bool ct_reuse_on(void)
@@ -106,19 +200,33 @@ static void unlink_available(struct ct_thread *t)
 		*p = t->kt.pool_next;
 }
 
+/* A parked thread that is not asleep needs no wake-up: it sets
+ * kt.sleeping before its futex wait, which then finds the new value (the
+ * two stores and loads are sequentially consistent). */
 static ct_tcb_free void tell(struct ct_thread *t, int what)
 {
 	atomic_store(&t->kt.park, what);
-	ct_futex_wake(&t->kt.park, 1, false);
+	if (atomic_load(&t->kt.sleeping))
+		ct_futex_wake(&t->kt.park, 1, false);
+}
+
+/* A parked thread's futex wait on kt.park, saying it sleeps. */
+static ct_tcb_free int sleep_parked(struct ct_thread *t, int p,
+				    const struct timespec *until)
+{
+	atomic_store(&t->kt.sleeping, 1);
+	int r = ct_futex_wait(&t->kt.park, p, CLOCK_MONOTONIC, until, false);
+	atomic_store(&t->kt.sleeping, 0);
+	return r;
 }
 
 /* Under the lock: ready and reaped makes it available -- or, beyond a
  * bound lowered meanwhile, makes it leave.  Creators waiting for it look
- * again either way. */
-static ct_tcb_free void offer(struct ct_thread *t)
+ * again either way; true if some were asleep. */
+static ct_tcb_free bool offer(struct ct_thread *t)
 {
 	if (!t->kt.ready || !t->kt.reaped)
-		return;
+		return false;
 	if (parked > max_parked) {
 		tell(t, LEAVE);
 	} else {
@@ -126,8 +234,10 @@ static ct_tcb_free void offer(struct ct_thread *t)
 		available = t;
 	}
 	atomic_fetch_add(&offered, 1);
-	if (atomic_load(&takers))
-		ct_futex_wake(&offered, INT_MAX, false);
+	if (!atomic_load(&takers))
+		return false;
+	ct_futex_wake(&offered, INT_MAX, false);
+	return true;
 }
 
 /* Step 3: what the next pthread must not inherit. */
@@ -158,11 +268,14 @@ static void put_back(void)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, _NSIG / 8);
 }
 
-/* The joiner of a reusable thread waits on `done' (join.c). */
-static void signal_done(struct ct_thread *t)
+/* The joiner of a reusable thread waits on `done' (join.c); true if it
+ * was asleep. */
+static bool signal_done(struct ct_thread *t)
 {
-	if (atomic_exchange(&t->done, 1) == 2)
-		ct_futex_wake(&t->done, 1, false);
+	if (atomic_exchange(&t->done, 1) != 2)
+		return false;
+	ct_futex_wake(&t->done, 1, false);
+	return true;
 }
 
 /* A thread that ends holding robust mutexes exits for real: the kernel
@@ -189,7 +302,9 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 	ct_unlock(&ct_reuse_lock);
 	if (detached && admit)
 		ct_handle_retire(t->region.slot);	/* the pthread is gone */
-	signal_done(t);
+	/* Where the next create will come from: a joiner that sleeps, or
+	 * creators asleep for this thread, are a wake-up away. */
+	bool partner_asleep = signal_done(t);
 	if (!admit)
 		return;		/* it exits as usual */
 	put_back();
@@ -202,7 +317,7 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 	ct_lock(&ct_reuse_lock);
 	t->kt.ready = true;
 	t->kt.park = PARKED;
-	offer(t);
+	partner_asleep |= offer(t);
 	ct_unlock(&ct_reuse_lock);
 	for (;;) {
 		int p = atomic_load(&t->kt.park);
@@ -210,19 +325,20 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 			t->kt.park = NONE;
 			ct_longjmp(&t->kt.restart, 1);	/* create.c's start */
 		}
+		int me = cpu_at(t->tp), other = partner(t);
 		if (p == TAKEN) {	/* a creator is setting it up */
-			if (!ct_reuse_wait_spin(&t->kt.park, TAKEN))
-				ct_futex_wait(&t->kt.park, TAKEN,
-					      CLOCK_MONOTONIC, NULL, false);
+			if (!spin(&t->kt.park, TAKEN, AT_TAKEN, other, me))
+				sleep_parked(t, TAKEN, NULL);
 			continue;
 		}
 		/* A joined thread's joiner often creates again at once (a
 		 * fork-join loop); a detached one's creator has other parked
 		 * threads to take, and a spin here only takes its CPU. */
 		if (p != LEAVE &&
-		    ((!detached && ct_reuse_wait_spin(&t->kt.park, p)) ||
-		     ct_futex_wait(&t->kt.park, p, CLOCK_MONOTONIC, &idle,
-				   false) != ETIMEDOUT))
+		    ((!detached && spin(&t->kt.park, p, AT_PARKED,
+					partner_asleep ? CPU_ASLEEP : other,
+					me)) ||
+		     sleep_parked(t, p, &idle) != ETIMEDOUT))
 			continue;
 		ct_lock(&ct_reuse_lock);
 		p = atomic_load(&t->kt.park);
@@ -278,20 +394,30 @@ struct ct_thread *ct_reuse_take(size_t stack_size, size_t guard_size)
 		for (t = available; t && !fits(t, stack_size, guard_size);
 		     t = t->kt.pool_next)
 			;
+		int me = cpu_at((void *)ct_get_tp()), peer = CPU_UNKNOWN;
 		if (t) {
 			unlink_available(t);
 			unlink_all(t);
 			parked--;
+			set_partner(t, me);
 			t->kt.park = TAKEN;
 		} else {
-			for (struct ct_thread *p = all; p && !soon; p = p->kt.pool_all)
+			for (struct ct_thread *p = all; p && !soon; p = p->kt.pool_all) {
 				soon = p->kt.reaped && !p->kt.ready &&
 				       fits(p, stack_size, guard_size);
+				/* It will look for us once parked; we for it
+				 * while it is putting things back (it does
+				 * not sleep meanwhile). */
+				if (soon) {
+					set_partner(p, me);
+					peer = cpu_at(p->tp);
+				}
+			}
 		}
 		ct_unlock(&ct_reuse_lock);
 		if (t || !soon)
 			return t;
-		if (ct_reuse_wait_spin(&offered, seen))
+		if (spin(&offered, seen, AT_TAKE, peer, me))
 			continue;
 		atomic_fetch_add(&takers, 1);
 		if (atomic_load(&offered) == seen)
@@ -349,7 +475,12 @@ void ct_reuse_forget(void)
  * (a .preinit_array entry). */
 void ct_reuse_from_env(void)
 {
-	const char *v = getenv("CLONETHREADS_REUSE");
+	/* CLONETHREADS_REUSE_SPIN=0: hand-overs never spin (for measuring
+	 * what the spin gains, bench/). */
+	const char *v = getenv("CLONETHREADS_REUSE_SPIN");
+	if (v && !strcmp(v, "0"))
+		no_spin = true;
+	v = getenv("CLONETHREADS_REUSE");
 	if (v && *v)
 		clonethreads_set_reuse(strtoul(v, NULL, 10));
 }
@@ -369,7 +500,7 @@ int clonethreads_set_reuse(unsigned max)
 		pristine.attr.size = sizeof pristine.attr;
 		pristine.attr.flags = 0;
 		sched_getaffinity(0, sizeof pristine.cpus, &pristine.cpus);
-		handover_spins = sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
+		handover_spins = sysconf(_SC_NPROCESSORS_ONLN) > 1 && !no_spin ?
 				 HANDOVER_SPINS : 0;
 	}
 	ct_lock(&ct_reuse_lock);

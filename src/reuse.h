@@ -10,9 +10,10 @@
 
 extern hidden ct_lock_t ct_reuse_lock;
 hidden bool ct_reuse_on(void);
-/* Spin while *word == val, briefly (a hand-over of reuse is about to
- * happen): true once it differs, false when it is time to sleep. */
-hidden bool ct_reuse_wait_spin(_Atomic int *word, int val);
+/* A joiner of the reusable thread t, whose pthread has not said it is
+ * done: spin while that can pay (reuse.c); true once t->done changed,
+ * false when it is time to sleep. */
+hidden bool ct_reuse_join_spin(struct ct_thread *t);
 /* At a reusable thread's exit decision: park it if the pool has room
  * (never returns: it is either taken for a new pthread, through
  * kt.restart, or exits), else tell its joiner it ended, and return. */

@@ -115,6 +115,8 @@ struct ct_kthread {
 	bool reusable;			/* it may park when its pthread ends */
 	bool ready, reaped;		/* parked: both make it available */
 	_Atomic int park;		/* where it is in the pool; its futex */
+	_Atomic int sleeping;		/* asleep on park, or woken, not run yet */
+	_Atomic int partner_cpu;	/* its joiner's or creator's, last seen */
 	struct ct_thread *pool_next, *pool_all;
 	struct ct_jmp_buf restart;	/* create.c's start */
 	/* The resolver's state, each thread's own as in glibc (glibc/). */
