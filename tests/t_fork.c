@@ -1,11 +1,15 @@
 /* fork from a thread, and from main while threads run: the child has
  * working stdio and malloc, pthread_self, and can create threads. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core.h"
@@ -256,6 +260,121 @@ START_TEST(test_spawn_from_threads)
 }
 END_TEST
 
+/* ---- a fork while a detached thread is at its very end ---- */
+
+/* A detached thread gives its region back just before its exit system
+ * call; the region is reused once the kernel has cleared its tid.  A fork
+ * meanwhile: in the child that thread does not exist and its tid is
+ * never cleared, so a create there must not wait for it.  The window is
+ * held open with a tracer that stops the thread at PTRACE_EVENT_EXIT,
+ * inside the exit call, before the kernel clears the tid.  The threads
+ * run on stacks of their own: such a thread is never kept for reuse
+ * (CLONETHREADS_REUSE), and its region (only TLS and descriptors) is
+ * the one a create with another stack of its own takes. */
+#define OWN_STACK (256 * 1024)
+
+struct ending {
+	sem_t go;
+	atomic_int tid;
+};
+
+static void *ends_when_told(void *arg)
+{
+	struct ending *e = arg;
+	atomic_store(&e->tid, ct_gettid());
+	while (sem_wait(&e->go))
+		;
+	return NULL;
+}
+
+static int create_on_own_stack(void *arg)
+{
+	/* A create waiting for the lost thread never returns. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	CT_CHILD_CHECK(pthread_attr_setstack(&a, arg, OWN_STACK) == 0);
+	pthread_t th;
+	CT_CHILD_CHECK(pthread_create(&th, &a, child_thread, NULL) == 0);
+	void *r;
+	CT_CHILD_CHECK(pthread_join(th, &r) == 0);
+	free(r);
+	return 0;
+}
+
+/* The tracer: seize tid once told, stop it at its exit, say so, and let
+ * it go once told.  Each step is a byte on a pipe. */
+static int tracer(int tid, int in, int out)
+{
+	char c;
+	if (read(in, &c, 1) != 1)
+		return 1;
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXIT)) {
+		c = 'n';	/* not allowed here */
+		return write(out, &c, 1) == 1 ? 0 : 1;
+	}
+	c = 'a';
+	if (write(out, &c, 1) != 1)
+		return 1;
+	int st;
+	if (waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st) ||
+	    st >> 8 != (SIGTRAP | PTRACE_EVENT_EXIT << 8))
+		return 1;
+	c = 's';
+	if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
+		return 1;
+	return ptrace(PTRACE_DETACH, tid, NULL, NULL) ? 1 : 0;
+}
+
+START_TEST(test_fork_while_thread_ends)
+{
+	static struct ending e;
+	sem_init(&e.go, 0, 0);
+	atomic_store(&e.tid, 0);
+	char *stacks = malloc(2 * OWN_STACK);
+	ck_assert_ptr_nonnull(stacks);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstack(&a, stacks, OWN_STACK);
+	ct_start(&a, ends_when_told, &e);
+	ct_wait_at_least(&e.tid, 1);
+	int to[2], from[2];
+	ck_assert_int_eq(pipe(to), 0);
+	ck_assert_int_eq(pipe(from), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(tracer(atomic_load(&e.tid), to[0], from[1]));
+	prctl(PR_SET_PTRACER, pid);	/* where Yama asks for it */
+	char c = 'g';
+	ck_assert_int_eq(write(to[1], &c, 1), 1);
+	ck_assert_int_eq(read(from[0], &c, 1), 1);
+	if (c == 'n') {
+		sem_post(&e.go);
+		ct_test_left_out("test_fork_while_thread_ends",
+				 "no ptrace of our own threads here");
+	} else {
+		ck_assert_int_eq(c, 'a');
+		sem_post(&e.go);
+		ck_assert_int_eq(read(from[0], &c, 1), 1);
+		ck_assert_int_eq(c, 's');	/* stopped inside its exit */
+		ck_assert_int_eq(ct_in_child(create_on_own_stack,
+					     stacks + OWN_STACK), 0);
+		ck_assert_int_eq(write(to[1], &c, 1), 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	prctl(PR_SET_PTRACER, 0);
+	ct_wait_ended(atomic_load(&e.tid));
+	pthread_attr_destroy(&a);
+	free(stacks);
+}
+END_TEST
+
 Suite *fork_suite(void)
 {
 	Suite *s = suite_create("fork");
@@ -265,6 +384,7 @@ Suite *fork_suite(void)
 	tcase_add_test(tc, test_fork_from_main);
 	tcase_add_test(tc, test_spawn_from_threads);
 	tcase_add_test(tc, test_fork_while_churning);
+	tcase_add_test(tc, test_fork_while_thread_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }
