@@ -54,6 +54,7 @@ enum { NONE, PARKING, PARKED, TAKEN, JOB, LEAVE, GONE };
 hidden ct_lock_t ct_reuse_lock;	/* the pool and every kt.park change */
 static unsigned max_parked;	/* 0: reuse off */
 static unsigned parked;		/* threads in PARKING or PARKED */
+static unsigned leaving;	/* of those, told to leave, not gone yet */
 static struct ct_thread *available;	/* ready and reaped, LIFO */
 static struct ct_thread *all;		/* every PARKING/PARKED thread */
 static _Atomic int offered;	/* bumped when one becomes available */
@@ -220,6 +221,14 @@ static ct_tcb_free int sleep_parked(struct ct_thread *t, int p,
 	return r;
 }
 
+/* Under the lock: make a parked thread that nobody can take any more
+ * leave; it counts itself out. */
+static ct_tcb_free void send_away(struct ct_thread *t)
+{
+	leaving++;
+	tell(t, LEAVE);
+}
+
 /* Under the lock: ready and reaped makes it available -- or, beyond a
  * bound lowered meanwhile, makes it leave.  Creators waiting for it look
  * again either way; true if some were asleep. */
@@ -227,8 +236,8 @@ static ct_tcb_free bool offer(struct ct_thread *t)
 {
 	if (!t->kt.ready || !t->kt.reaped)
 		return false;
-	if (parked > max_parked) {
-		tell(t, LEAVE);
+	if (parked - leaving > max_parked) {
+		send_away(t);
 	} else {
 		t->kt.pool_next = available;
 		available = t;
@@ -287,10 +296,36 @@ static bool holds_robust(struct ct_thread *t)
 	       (h->list.next != &h->list || h->list_op_pending);
 }
 
+static bool fits(struct ct_thread *t, size_t stack_size, size_t guard_size)
+{
+	return t->region.stack_size == stack_size &&
+	       t->region.guard_size == guard_size;
+}
+
+/* Under the lock, the pool full: make room for t by sending away the
+ * longest parked available thread of another stack geometry, which the
+ * program may no longer create (it would only be taken again after its
+ * idle time, and meanwhile threads of the geometry in use could not be
+ * kept). */
+static bool make_room(struct ct_thread *t)
+{
+	struct ct_thread **p, **oldest = NULL;
+	for (p = &available; *p; p = &(*p)->kt.pool_next)
+		if (!fits(*p, t->region.stack_size, t->region.guard_size))
+			oldest = p;
+	if (!oldest)
+		return false;
+	struct ct_thread *v = *oldest;
+	*oldest = v->kt.pool_next;
+	send_away(v);
+	return true;
+}
+
 void ct_reuse_park(struct ct_thread *t, bool detached)
 {
 	ct_lock(&ct_reuse_lock);
-	bool admit = parked < max_parked && !holds_robust(t);
+	bool admit = !holds_robust(t) &&
+		     (parked - leaving < max_parked || make_room(t));
 	if (admit) {
 		parked++;
 		t->kt.park = PARKING;
@@ -350,6 +385,8 @@ void ct_reuse_park(struct ct_thread *t, bool detached)
 		unlink_available(t);
 		unlink_all(t);
 		parked--;
+		if (p == LEAVE)
+			leaving--;
 		t->kt.park = GONE;
 		ct_unlock(&ct_reuse_lock);
 		/* Its TLS is its own again: nobody takes it now. */
@@ -373,12 +410,6 @@ bool ct_reuse_reap(struct ct_thread *t)
 	}
 	ct_unlock(&ct_reuse_lock);
 	return parked_here;
-}
-
-static bool fits(struct ct_thread *t, size_t stack_size, size_t guard_size)
-{
-	return t->region.stack_size == stack_size &&
-	       t->region.guard_size == guard_size;
 }
 
 /* A reaped thread still putting things back will be available within a
@@ -467,7 +498,7 @@ void ct_reuse_forget(void)
 			ct_region_put(t);
 	}
 	all = available = NULL;
-	parked = 0;
+	parked = leaving = 0;
 }
 
 /* CLONETHREADS_REUSE=N.  Read at start-up; again when main is entered,
@@ -508,11 +539,11 @@ int clonethreads_set_reuse(unsigned max)
 	max_parked = max;
 	/* Available threads beyond the new bound leave (they count
 	 * themselves out); busy ones are turned away when they end. */
-	for (unsigned excess = parked > max ? parked - max : 0;
+	for (unsigned excess = parked - leaving > max ? parked - leaving - max : 0;
 	     excess && available; excess--) {
 		struct ct_thread *t = available;
 		available = t->kt.pool_next;
-		tell(t, LEAVE);
+		send_away(t);
 	}
 	ct_unlock(&ct_reuse_lock);
 	return (int)old;

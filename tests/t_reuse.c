@@ -281,6 +281,43 @@ START_TEST(bounded)
 }
 END_TEST
 
+static void *meets_other(void *gate)
+{
+	ct_gate_pass(gate, 2);
+	return NULL;
+}
+
+/* The pool full of threads of one stack size, a thread of another size
+ * that ends takes the place of one of them: the program may have stopped
+ * creating the first kind, whose threads would hold the pool for their
+ * whole idle time. */
+START_TEST(other_size_makes_room)
+{
+	int old = fresh_pool(2);
+	atomic_int gate = 0;
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		th[i] = ct_start(NULL, meets_other, &gate);
+	for (int i = 0; i < 2; i++)
+		ct_join(th[i]);
+	ck_assert_int_eq(ct_tasks_settle(3), 3);	/* main and two parked */
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 128 << 10);
+	atomic_int first = 0;
+	ct_join(ct_start(&a, says_tid, &first));
+	ck_assert(ct_wait_blocked(atomic_load(&first)));	/* parked */
+	for (int i = 0; i < 10; i++) {
+		atomic_int tid = 0;
+		ct_join(ct_start(&a, says_tid, &tid));
+		ck_assert_int_eq(atomic_load(&tid), atomic_load(&first));
+	}
+	ck_assert_int_eq(ct_tasks_settle(3), 3);	/* one of each left */
+	pthread_attr_destroy(&a);
+	set_reuse(old);
+}
+END_TEST
+
 /* A parked thread nobody takes leaves after its idle time (2 s). */
 START_TEST(idle_exit)
 {
@@ -368,6 +405,7 @@ Suite *reuse_suite(void)
 	ct_tcase_add_beyond_glibc(tc, handles_and_cancel, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, detached, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, bounded, "glibc has no thread reuse");
+	ct_tcase_add_beyond_glibc(tc, other_size_makes_room, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, idle_exit, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, fork_child_has_none, "glibc has no thread reuse");
 	ct_tcase_add_beyond_glibc(tc, leaving_makes_no_arena, "glibc has no thread reuse");
