@@ -71,20 +71,22 @@ static _Atomic int takers;	/* creators waiting for that */
  * often waiting for a CPU -- or for the very CPU the spin holds -- and
  * spinning made a cycle 7-12 us against 2.9 without.  So a hand-over
  * spins (spin()) only
- *  - if the other side did not last run on this CPU (the cpu_id the
- *    kernel keeps in each thread's rseq area): it could then only be
- *    waiting for this CPU;
- *  - while spinning has paid lately at this kind of hand-over, with the
- *    other side in this state: running, or asleep or woken and not run
- *    yet (a parked thread's kt.sleeping, a joiner's `done' of 2,
- *    sleeping creators, `takers', say so).  A thread being woken runs
- *    within an idle CPU's wake-up time on an idle machine -- a spin may
- *    still pay -- and only after other work on a busy one.  Each kind
- *    and state keeps a score of recent outcomes; below zero, one
- *    hand-over in PROBE_EVERY spins, to see when it pays again;
+ *  - if the other side runs: it is not asleep, nor woken and not run yet
+ *    (a parked thread's kt.sleeping, a joiner's `done' of 2, sleeping
+ *    creators, `takers', say so) -- such a thread runs only after an
+ *    idle CPU's wake-up time on an idle machine, after other work on a
+ *    busy one;
+ *  - if it did not last run on this CPU (the cpu_id the kernel keeps in
+ *    each thread's rseq area): it could then only be waiting for this
+ *    CPU;
+ *  - while spinning has paid lately at this kind of hand-over: each kind
+ *    keeps a score of recent outcomes; below zero, one hand-over in
+ *    PROBE_EVERY spins, to see when it pays again;
  * and no longer than twice its recent spins plus a margin (as glibc's
- * adaptive mutexes), at most HANDOVER_SPINS (about 5 us on the build
- * machine). */
+ * adaptive mutexes), at most HANDOVER_SPINS (about 2 us on the build
+ * machine).  Should both sides fall asleep at every hand-over, the next
+ * create takes the thread before it sleeps often enough (its wait for
+ * the creator, who runs, spins), and from there on both run. */
 #define HANDOVER_SPINS 200
 #define SCORE_MAX 16
 #define PROBE_EVERY 64
@@ -98,8 +100,8 @@ static struct site {
 	_Atomic int score;	/* spins that paid, less twice those that did not */
 	_Atomic int spins;	/* recent spins, averaged */
 	_Atomic unsigned probes;
-} __attribute__((aligned(64))) sites[SITES][2] = {
-	[0 ... SITES - 1] = { [0 ... 1] = { .spins = HANDOVER_SPINS / 2 } },
+} __attribute__((aligned(64))) sites[SITES] = {
+	[0 ... SITES - 1] = { .spins = HANDOVER_SPINS / 2 },
 };
 /* What a new thread would have inherited, as of enabling reuse. */
 static struct {
@@ -131,9 +133,9 @@ static ct_tcb_free int cpu_at(const void *tp)
 static ct_tcb_free bool spin(_Atomic int *word, int val, int at, int peer,
 			     int me)
 {
-	if (!handover_spins || (peer >= 0 && peer == me))
+	if (!handover_spins || peer == CPU_ASLEEP || (peer >= 0 && peer == me))
 		return false;
-	struct site *s = &sites[at][peer == CPU_ASLEEP];
+	struct site *s = &sites[at];
 	int score = atomic_load_explicit(&s->score, memory_order_relaxed);
 	if (score < 0 && atomic_fetch_add_explicit(&s->probes, 1,
 			memory_order_relaxed) % PROBE_EVERY)
