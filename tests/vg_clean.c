@@ -13,6 +13,7 @@
 #include <string.h>
 #include <threads.h>
 #include <time.h>
+#include <unistd.h>
 
 #define N 3		/* threads per exercise */
 #define ROUNDS 24	/* a multiple of 6 */
