@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -417,4 +418,16 @@ int ct_wait_ended(int tid)
 	while (access(path, F_OK) == 0)
 		sched_yield();
 	return 1;
+}
+
+size_t ct_malloc_in_use(void)
+{
+#if __GLIBC_PREREQ(2, 33)
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+#else
+	/* int fields: right while the heap stays under 2 GiB, as here */
+	struct mallinfo m = mallinfo();
+	return (size_t)(unsigned)m.uordblks + (size_t)(unsigned)m.hblkhd;
+#endif
 }
