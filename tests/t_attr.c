@@ -3,6 +3,7 @@
  * process-wide defaults, and pthread_getattr_np. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
