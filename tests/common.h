@@ -142,6 +142,11 @@ int ct_test_reuse(void);
 void ct_test_quiesce(void);
 int ct_wait_ended(int tid);
 
+/* The bytes malloc has handed out and not had back (mallinfo2's
+ * uordblks + hblkhd; mallinfo's before glibc 2.33, which has no
+ * mallinfo2). */
+size_t ct_malloc_in_use(void);
+
 #ifdef __cplusplus
 }
 #else

@@ -696,8 +696,7 @@ static void *leak_cycle_thread(void *arg)
 
 static size_t malloc_in_use(void)
 {
-	struct mallinfo2 mi = mallinfo2();
-	return mi.uordblks + mi.hblkhd;
+	return ct_malloc_in_use();
 }
 
 /* Runs `cycles' threads one after the other, joinable or detached. */

@@ -295,8 +295,7 @@ static size_t heap_in_use(void)
 	 * they leave the pool. */
 	if (ct_test_reuse())
 		ct_test_quiesce();
-	struct mallinfo2 m = mallinfo2();
-	return m.uordblks + m.hblkhd;
+	return ct_malloc_in_use();
 }
 
 START_TEST(test_malloc_cache_emptied)
