@@ -29,7 +29,7 @@
 
 static _Atomic int *self_cancelhandling(void)
 {
-	return ct_cancelhandling(ct_tp_to_pd(ct_get_tp()));
+	return ct_cancelhandling(ct_self()->pd);
 }
 
 /* Requested, enabled, and the thread not already ending. */
@@ -125,14 +125,18 @@ static void on_sigcancel(int sig, siginfo_t *si, void *uc)
 	if (!(si->si_code == SI_TKILL && si->si_pid == getpid()) &&
 	    !(si->si_code == SI_TIMER && si->si_value.sival_int == CT_SIGCANCEL))
 		return;
-	int saved = errno;
-	int ch = atomic_load(self_cancelhandling());
+	/* Only a thread that has a descriptor can have been cancelled (no
+	 * descriptor is made here: a handler may not take locks). */
 	struct ct_thread *t = ct_self_desc;
-	if (t && pending(ch) && (ch & CT_CANCEL_ASYNC)) {
+	if (!t)
+		return;
+	int saved = errno;
+	int ch = atomic_load(ct_cancelhandling(t->pd));
+	if (pending(ch) && (ch & CT_CANCEL_ASYNC)) {
 		if (t->cancel_async || no_effect_yet(uc))
 			act();
 		retry_later(t);
-	} else if (t && pending(ch) && ct_glibc_cancel_stub_known()) {
+	} else if (pending(ch) && ct_glibc_cancel_stub_known()) {
 		/* glibc's points since 2.41: in the stub, its system call
 		 * not made, it acts; elsewhere the thread may still be in one
 		 * (a handler of the program interrupted it). */

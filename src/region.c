@@ -229,10 +229,12 @@ static struct ct_thread *take_cached(size_t stack_size, size_t guard_size,
 		t = NULL;
 		if (atomic_load_explicit(&ct_live_threads, memory_order_relaxed) <
 		    CT_HOT_REGIONS)
-			for (struct ct_thread **p = &dying; *p && !t;
+			for (struct ct_thread **p = &dying; *p;
 			     p = &(*p)->cache_next)
-				if (fits(*p, stack_size, guard_size))
+				if (fits(*p, stack_size, guard_size)) {
 					t = unlink_dying(p);
+					break;
+				}
 	}
 	*husks_out = take_husks();
 	ct_unlock(&ct_cache_lock);

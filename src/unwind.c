@@ -32,7 +32,7 @@ _Noreturn void __pthread_unwind_next(__pthread_unwind_buf_t *)
 
 void ct_unwind_outermost(struct ct_unwind_buf *buf)
 {
-	void *pd = ct_tp_to_pd(ct_get_tp());
+	void *pd = ct_self()->pd;
 	buf->prev = *ct_cleanup_jmp_buf(pd);
 	buf->cleanup = *ct_cleanup_chain(pd);
 	*ct_cleanup_jmp_buf(pd) = buf;
@@ -56,7 +56,7 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 				struct _Unwind_Context *ctx, void *param)
 {
 	struct ct_unwind_buf *target = param;
-	void *pd = ct_tp_to_pd(ct_get_tp());
+	void *pd = ct_self()->pd;
 	uintptr_t top = ct_glibc_stack_top(pd);
 	/* The CFA of the frame below the one about to be unwound, i.e. that
 	 * frame's stack pointer.  A buffer lies in the frame that set it:
@@ -114,7 +114,7 @@ void __cleanup_fct_attribute __pthread_register_cancel(__pthread_unwind_buf_t *b
 
 void __cleanup_fct_attribute __pthread_unregister_cancel(__pthread_unwind_buf_t *b)
 {
-	void *pd = ct_tp_to_pd(ct_get_tp());
+	void *pd = ct_self()->pd;
 	*ct_cleanup_jmp_buf(pd) = ((struct ct_unwind_buf *)b)->prev;
 }
 
@@ -149,7 +149,7 @@ void _pthread_cleanup_push(struct _pthread_cleanup_buffer *b,
 			   void (*routine)(void *), void *arg)
 {
 	struct _pthread_cleanup_buffer **chain =
-		ct_cleanup_chain(ct_tp_to_pd(ct_get_tp()));
+		ct_cleanup_chain(ct_self()->pd);
 	b->__routine = routine;
 	b->__arg = arg;
 	b->__prev = *chain;
@@ -158,7 +158,7 @@ void _pthread_cleanup_push(struct _pthread_cleanup_buffer *b,
 
 void _pthread_cleanup_pop(struct _pthread_cleanup_buffer *b, int execute)
 {
-	*ct_cleanup_chain(ct_tp_to_pd(ct_get_tp())) = b->__prev;
+	*ct_cleanup_chain(ct_self()->pd) = b->__prev;
 	if (execute)
 		b->__routine(b->__arg);
 }

@@ -6,18 +6,31 @@
 #include <pthread.h>
 
 struct ct_early {
-	int locked;	/* a mutex, before any other thread call */
+	/* Before any other thread call: a mutex, pthread_once (which pushes
+	 * a cleanup buffer, in glibc's struct pthread), a cancel state. */
+	int locked, onced, stated;
 	pthread_t self;
 	int created;	/* pthread_create and join worked, with the value */
 	int ran;
 };
 
+static int ct_early_once_ran;
+static inline void ct_early_once(void)
+{
+	ct_early_once_ran++;
+}
+
 static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
 {
 	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_t th;
 	void *ret = NULL;
+	int state;
 	e->locked = pthread_mutex_lock(&m) == 0 && pthread_mutex_unlock(&m) == 0;
+	e->onced = pthread_once(&once, ct_early_once) == 0 && ct_early_once_ran == 1;
+	e->stated = pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &state) == 0 &&
+		    state == PTHREAD_CANCEL_ENABLE;
 	e->self = pthread_self();
 	e->created = pthread_create(&th, NULL, fn, e) == 0 &&
 		     pthread_join(th, &ret) == 0 && ret == e;

@@ -28,6 +28,10 @@ START_TEST(earliest_callers)
 	ck_assert(preinit.ran);
 	ck_assert(ct_initfirst.locked);
 	ck_assert(preinit.locked);
+	ck_assert(ct_initfirst.onced);
+	ck_assert(preinit.onced);
+	ck_assert(ct_initfirst.stated);
+	ck_assert(preinit.stated);
 	ck_assert(pthread_equal(ct_initfirst.self, pthread_self()));
 	ck_assert(pthread_equal(preinit.self, pthread_self()));
 	ck_assert(ct_initfirst.created);
