@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,12 @@
 #include <sys/syscall.h>
 #include <linux/futex.h>
 #ifdef FLOOR_RSEQ
-#include <sys/rseq.h>
+#include <linux/rseq.h>
+/* glibc's (2.35 on; weak: older releases register no area, and then
+ * neither does the floor). */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+#define RSEQ_SIG 0x53053053	/* glibc's signature on x86_64 */
 #define FLOOR_NAME "floor+rseq"
 #else
 #define FLOOR_NAME "floor"
@@ -45,8 +51,9 @@
 /* Each slot's thread block: BELOW bytes below its thread pointer, ABOVE
  * from it on.  Workload code in a thread touches no TLS, except that a
  * libc call failing would store errno a little below the thread pointer:
- * the bytes below take such a store.  Above it, the self pointer and,
- * with FLOOR_RSEQ, the rseq area at __rseq_offset. */
+ * the bytes below take such a store.  At the thread pointer, the self
+ * pointer; with FLOOR_RSEQ, the rseq area at __rseq_offset, above (glibc
+ * until 2.40, in struct pthread) or below it (since, in the static TLS). */
 #define BELOW 4096
 #define ABOVE 4096
 static char *blocks;			/* SLOTS blocks of BELOW + ABOVE */
@@ -150,13 +157,15 @@ static int take_slot(void)
 }
 
 #ifdef FLOOR_RSEQ
+static int rseq_on;	/* glibc registers an area: so does the floor */
+
 /* The thread's first C frame: register the area, as glibc does in each
  * thread it starts (a failure leaves cpu_id saying so, as glibc does). */
 static void *rseq_start(void *p)
 {
 	int i = (int)(intptr_t)p;
 	struct rseq *area = (struct rseq *)(thread_pointer(i) + __rseq_offset);
-	if (__rseq_size && syscall(SYS_rseq, area, 32, 0, RSEQ_SIG))
+	if (rseq_on && syscall(SYS_rseq, area, 32, 0, RSEQ_SIG))
 		area->cpu_id = RSEQ_CPU_ID_REGISTRATION_FAILED;
 	return slot[i].fn(slot[i].arg);
 }
@@ -194,14 +203,20 @@ void spawn_init(void)
 		exit(2);
 	}
 #ifdef FLOOR_RSEQ
-	if (__rseq_offset < (long)sizeof(void *) ||
-	    __rseq_offset + 32 > ABOVE || __rseq_offset % 32) {
+	rseq_on = &__rseq_size && __rseq_size;
+	if (rseq_on && (__rseq_offset < -BELOW || __rseq_offset + 32 > ABOVE ||
+	    (__rseq_offset < (long)sizeof(void *) && __rseq_offset + 32 > 0) ||
+	    __rseq_offset % 32)) {
 		fprintf(stderr, "floor+rseq: rseq area at tp%+td, outside the "
 			"block\n", __rseq_offset);
 		exit(2);
 	}
-	printf("# floor+rseq: bare clone, rseq registered (%u bytes used at "
-	       "tp%+td)\n", __rseq_size, __rseq_offset);
+	if (rseq_on)
+		printf("# floor+rseq: bare clone, rseq registered (%u bytes used "
+		       "at tp%+td)\n", __rseq_size, __rseq_offset);
+	else
+		printf("# floor+rseq: this glibc registers no rseq area: the "
+		       "bare floor\n");
 #else
 	printf("# floor: bare clone, no library\n");
 #endif

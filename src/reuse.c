@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
-#include <sys/rseq.h>
+#include <linux/rseq.h>
 #include <sys/syscall.h>
 #include "clonethreads.h"
 #include "cancel.h"
