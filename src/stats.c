@@ -10,8 +10,9 @@
  * ct_stats_forked) and an exec'd program inherits the variable.  It is
  * written by an atexit handler: at exit(), at the return from main, and
  * when the last thread ends by pthread_exit (exit.c's step 3 calls
- * exit); a process that ends otherwise (_exit, a fatal signal, exec)
- * writes none.
+ * exit), into a file opened at start-up (open_report says why); a
+ * process that ends otherwise (_exit, a fatal signal, exec) leaves it
+ * empty.
  *
  * What an event costs, on: one clock read (CLOCK_MONOTONIC, the vDSO) and
  * a few relaxed atomic additions to counters of fixed size -- log-scale
@@ -52,7 +53,7 @@ hidden bool ct_stats_on;
 hidden struct ct_stats_counts ct_stats;
 hidden struct ct_stats_sim ct_stats_sim;
 hidden struct ct_stats_cfg ct_stats_cfg = {
-	.cycle_new = CYCLE_NEW_NS, .cycle_reused = CYCLE_REUSED_NS };
+	.cycle_new = CYCLE_NEW_NS, .cycle_reused = CYCLE_REUSED_NS, .fd = -1 };
 static uint64_t cpu_read;		/* what reading a CPU clock adds to it */
 
 /* The calling thread's creates and joins so far (for the sample), and its
@@ -286,8 +287,42 @@ static void clocks_start(void)
 	ct_stats_cfg.cpu0 = ct_stats_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+/* The report's file, opened at start-up (and in a forked child, for its
+ * own): a program may close standard error before it exits, or forbid
+ * itself to create files (xz's sandbox does both).  "%p" in the name is
+ * the pid, or without one ".PID" is added; "-" is standard error. */
+static void open_report(void)
+{
+	if (!strcmp(ct_stats_cfg.path, "-")) {
+		ct_stats_cfg.fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		return;
+	}
+	char name[PATH_MAX + 32];
+	size_t n = 0;
+	bool expanded = false;
+	for (const char *s = ct_stats_cfg.path; *s && n < sizeof name - 24; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			n += snprintf(name + n, sizeof name - n, "%d", (int)getpid());
+			expanded = true;
+			s++;
+		} else {
+			name[n++] = *s;
+		}
+	}
+	if (!expanded)
+		n += snprintf(name + n, sizeof name - n, ".%d", (int)getpid());
+	name[n] = 0;
+	ct_stats_cfg.fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (ct_stats_cfg.fd < 0)
+		dprintf(STDERR_FILENO, "clonethreads: cannot write the statistics "
+			"to %s: %s\n", name, strerror(errno));
+}
+
 void ct_stats_forked(void)
 {
+	if (ct_stats_cfg.fd >= 0)
+		close(ct_stats_cfg.fd);	/* the parent's */
+	open_report();
 	memset(&ct_stats, 0, sizeof ct_stats);
 	memset(&ct_stats_sim, 0, sizeof ct_stats_sim);
 	memset(&mine, 0, sizeof mine);
@@ -349,6 +384,9 @@ __attribute__((constructor)) static void stats_init(void)
 		return;
 	}
 	strcpy(ct_stats_cfg.path + n, file);
+	open_report();
+	if (ct_stats_cfg.fd < 0)
+		return;
 	clocks_start();
 	/* Two reads in a row: what a sampled event's CPU time holds of the
 	 * reading itself. */

@@ -80,6 +80,7 @@ struct ct_stats_cfg {
 	uint64_t cycle_new, cycle_reused;
 	bool cycle_measured;
 	uint64_t wall0, cpu0;		/* the process's start, for the shares */
+	int fd;				/* the report's, open from start-up */
 };
 extern hidden struct ct_stats_cfg ct_stats_cfg;
 

@@ -300,31 +300,9 @@ void ct_stats_report(void)
 		put("%-20s %s\n", "assumption:", ASSUMPTION);
 	}
 
-	int fd = STDERR_FILENO;
-	char name[PATH_MAX + 32];
-	if (strcmp(ct_stats_cfg.path, "-")) {
-		/* Each "%p" is the pid; without one, ".PID" is added. */
-		size_t n = 0;
-		bool expanded = false;
-		for (const char *s = ct_stats_cfg.path; *s && n < sizeof name - 24; s++) {
-			if (s[0] == '%' && s[1] == 'p') {
-				n += snprintf(name + n, sizeof name - n, "%d", (int)pid);
-				expanded = true;
-				s++;
-			} else {
-				name[n++] = *s;
-			}
-		}
-		if (!expanded)
-			n += snprintf(name + n, sizeof name - n, ".%d", (int)pid);
-		name[n] = 0;
-		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0) {
-			dprintf(STDERR_FILENO, "clonethreads: cannot write the "
-				"statistics to %s: %s\n", name, strerror(errno));
-			return;
-		}
-	}
+	int fd = ct_stats_cfg.fd;
+	if (fd < 0)
+		return;
 	/* One write, as far as it goes: reports of processes sharing
 	 * standard error do not interleave. */
 	for (size_t done = 0; done < len;) {
@@ -335,7 +313,6 @@ void ct_stats_report(void)
 			break;
 		done += w;
 	}
-	if (fd != STDERR_FILENO)
-		close(fd);
+	close(fd);
 }
 
