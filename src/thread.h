@@ -35,7 +35,7 @@
 #include <unwind.h>
 #include <linux/futex.h>
 #include <bits/types/res_state.h>
-#include "arch.h"
+#include "arch_common.h"
 #include "defs.h"
 #include "futex.h"
 

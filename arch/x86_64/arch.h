@@ -1,14 +1,10 @@
 /* x86_64.  TLS variant II: the thread pointer (%fs base) points at glibc's
  * struct pthread, whose first words are the tcbhead; the static TLS blocks
- * lie just below it.  See ../arch_common.h for what each name means. */
+ * lie just below it.  ../arch_common.h says what each name means and
+ * gives the rest. */
 #ifndef CT_ARCH_H
 #define CT_ARCH_H
 
-#include <stdbool.h>
-#include <ucontext.h>
-#include "arch_common.h"
-
-/* ---- thread pointer and TLS ---- */
 static inline uintptr_t ct_get_tp(void)
 {
 	uintptr_t tp;
@@ -18,7 +14,7 @@ static inline uintptr_t ct_get_tp(void)
 #define CT_ARCH_TLS_ABOVE_TP 0
 #define CT_ARCH_DTV_AT_TP 0x08
 
-/* ---- glibc's tcbhead_t (sysdeps/x86_64/nptl/tls.h) ---- */
+/* glibc's tcbhead_t (sysdeps/x86_64/nptl/tls.h) */
 #define CT_ARCH_TCB_SELF { 0x00 /* tcb */, 0x10 /* self */ }
 #define CT_ARCH_TCB_INHERITED {						\
 	{ 0x28, 8 },	/* stack_guard: the -fstack-protector canary */	\
@@ -26,82 +22,27 @@ static inline uintptr_t ct_get_tp(void)
 	{ 0x48, 4 },	/* feature_1: CET bits */			\
 }
 #define CT_ARCH_MULTIPLE_THREADS 0x18
-/* The signature glibc registers every thread's rseq area with, the word
- * before rseq abort handlers (RSEQ_SIG of glibc's <sys/rseq.h>, which
- * releases before 2.35 lack). */
 #define CT_ARCH_RSEQ_SIG 0x53053053
-
-/* glibc's first symbol version on the CPU, where the first answers of
- * symbols whose answers later changed sit (pthread_kill: signal.c). */
 #define CT_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 
-/* glibc's __HAVE_64B_ATOMICS: its semaphores keep the value and the
- * waiters in one 64-bit word (sync.h). */
-#define CT_ARCH_64B_ATOMICS 1
-
-/* ---- thread creation ---- */
-#define CT_ARCH_STACK_DEFAULT (2UL << 20)
-#define CT_ARCH_MIN_GUARD 0UL
-
-/* ---- spinning ---- */
-/* What a spin-wait loop does between two looks at the lock word. */
 static inline void ct_cpu_relax(void)
 {
 	__builtin_ia32_pause();
 }
+#define ct_cpu_relax ct_cpu_relax
 
-/* ---- system calls ---- */
+/* `syscall': the number and the result in rax; it clobbers rcx, r11. */
+#define CT_SYSCALL_INSN_BYTES "\x0f\x05"
+#define CT_SYSCALL_INSN "syscall"
+#define CT_SYSCALL_REGS "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9"
+#define CT_SYSCALL_RESULT_IN_NR 1
+#define CT_SYSCALL_CLOBBERS "rcx", "r11",
 
-/* The raw system call: -errno on failure, and no errno, no TLS touched
- * (a parked thread waits with it while its TLS is being renewed). */
-static inline long ct_syscall(long n, long a, long b, long c, long d, long e,
-			      long f)
-{
-	register long r10 __asm__("r10") = d, r8 __asm__("r8") = e,
-		      r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile ("syscall" : "=a"(ret)
-			  : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-			    "r"(r9)
-			  : "rcx", "r11", "memory");
-	return ret;
-}
-
-/* The calls that take the library's struct timespec. */
-#define CT_SYS_FUTEX SYS_futex
-#define CT_SYS_TIMER_SETTIME SYS_timer_settime
-
-/* The set*id system calls that take 32-bit ids (i386 has older 16-bit
- * ones under the plain names). */
-#define CT_SYS_ID(name) SYS_##name
-
-/* ---- signals: what cancellation needs to know of an interrupted
- * context (cancel.c) ---- */
-
-/* The raw rt_sigaction needs a restorer on x86_64 (sigreturn.S): the
- * flag (SA_RESTORER) and the function; 0 and NULL where the kernel
- * provides one.  CT_KSIGACTION_RESTORER: the kernel's struct sigaction
- * has the sa_restorer field. */
+/* The kernel wants a signal return function (sigreturn.S). */
 void ct_restore_rt(void);
-#define CT_KSIGACTION_RESTORER 1
-#define CT_SA_RESTORER_FLAG 0x04000000
+#define CT_SA_RESTORER_FLAG 0x04000000	/* SA_RESTORER */
 #define CT_SA_RESTORER ct_restore_rt
-
-/* The interrupted instruction, and the system call result register. */
-static inline uintptr_t ct_uc_pc(const ucontext_t *uc)
-{
-	return uc->uc_mcontext.gregs[16];	/* REG_RIP */
-}
-static inline long ct_uc_sysret(const ucontext_t *uc)
-{
-	return uc->uc_mcontext.gregs[13];	/* REG_RAX */
-}
-/* Is there a `syscall' instruction at pc? */
-#define CT_SYSCALL_INSN_LEN 2
-static inline bool ct_is_syscall_insn(uintptr_t pc)
-{
-	const unsigned char *p = (const unsigned char *)pc;
-	return p[0] == 0x0f && p[1] == 0x05;
-}
+#define CT_UC_PC gregs[16]		/* REG_RIP */
+#define CT_UC_SYSRET gregs[13]		/* REG_RAX */
 
 #endif
