@@ -112,9 +112,13 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attrp
 	_Atomic int named __attribute__((unused)) = 0;	/* valgrind.h */
 	ct_vg_create_begin(ct_self()->handle);
 	struct ct_attr def;
+	/* Every return goes through out: the race checkers' pthread_create
+	 * ends there (ct_vg_create_end), failed or not. */
 	int err = ct_attr_get_default(&def);
-	if (err)
-		return EAGAIN;
+	if (err) {
+		err = EAGAIN;
+		goto out;
+	}
 	const struct ct_attr *a = attrp ? CT_ATTR(attrp) : &def;
 	size_t stack = 0, guard = 0, guard_asked = 0;
 	if (!a->have_stack &&
