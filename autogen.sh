@@ -21,4 +21,6 @@ if [ -n "$missing" ]; then
 	fi
 fi
 mkdir -p m4
+# The test programs' rules, which automake reads (tests/programs.list).
+sh tests/gen-programs tests/programs.list > tests/programs.inc
 autoreconf -fi

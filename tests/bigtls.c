@@ -77,7 +77,7 @@ static void create_small(int i, int user)
 	pthread_t th;
 	int r = pthread_create(&th, &a, use_both, &j);
 	pthread_attr_destroy(&a);
-	if (ct_test_glibc()) {
+	if (tst_test_glibc()) {
 		ck_assert_msg(r == EINVAL, "glibc made a thread with a %zu-byte "
 			      "stack and %d bytes of static TLS: %d", size,
 			      BIG_TLS, r);
@@ -105,7 +105,7 @@ START_TEST(user_stack_below_static_tls)
 }
 END_TEST
 
-static Suite *bigtls_suite(void)
+TST_SUITE(bigtls_suite)
 {
 	Suite *s = suite_create("bigtls");
 	TCase *tc = tcase_create("bigtls");
@@ -113,13 +113,4 @@ static Suite *bigtls_suite(void)
 	tcase_add_loop_test(tc, user_stack_below_static_tls, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	static Suite *(*const suites[])(void) = { bigtls_suite, NULL };
-	static const char *const extra[] = {
-		"pthread_attr_setstacksize", "pthread_attr_setstack",
-		"pthread_getattr_np", NULL };
-	return ct_test_main(suites, extra, NULL);
 }

@@ -1,3 +1,4 @@
+/* The helpers every test program shares (common.h). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -10,11 +11,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "common.h"
 
-int ct_test_glibc(void)
+int tst_test_glibc(void)
 {
 	static int mode = -1;
 	if (mode < 0) {
@@ -23,40 +25,6 @@ int ct_test_glibc(void)
 	}
 	return mode;
 }
-
-/* Where the implementation under test defines the functions: glibc has
- * them in libc.so.6, or, before 2.34, many in libpthread.so.0. */
-static int is_implementation(const char *path)
-{
-	if (!ct_test_glibc())
-		return strstr(path, "libclonethreads") != NULL;
-	return strstr(path, "/libc.so") || strstr(path, "/libpthread.so");
-}
-
-void ct_assert_ours_at(const char *name, void *f)
-{
-	Dl_info info;
-	if (!f || !dladdr(f, &info) || !info.dli_fname ||
-	    !is_implementation(info.dli_fname)) {
-		fprintf(stderr, "%s resolves to %s, not %s\n", name,
-			f && info.dli_fname ? info.dli_fname : "nothing",
-			ct_test_glibc() ? "/libc.so or /libpthread.so"
-					: "libclonethreads");
-		exit(99);	/* a hard error for the automake driver */
-	}
-}
-
-void ct_test_assert_ours(const char *const *names)
-{
-	for (; names && *names; names++) {
-		void *f = dlsym(RTLD_DEFAULT, *names);
-		if (ct_test_glibc() && !f && !strncmp(*names, "clonethreads_", 13))
-			continue;	/* the library's own extras */
-		ct_assert_ours_at(*names, f);
-	}
-}
-
-#define SCENARIO_VAR "CT_TEST_SCENARIO"
 
 static int count_task_entries(void);
 /* Tasks that were there before main's first thread: an emulator's own
@@ -71,7 +39,7 @@ static int tasks_settled(void)
 {
 	int n = count_task_entries();
 	struct timespec ms10 = { 0, 10000000 };
-	for (int i = 0; ct_test_emulated() && i < 10; i++) {
+	for (int i = 0; tst_test_emulated() && i < 10; i++) {
 		nanosleep(&ms10, NULL);
 		int again = count_task_entries();
 		if (again < n)
@@ -80,35 +48,15 @@ static int tasks_settled(void)
 	return n;
 }
 
-int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
-		 const struct ct_scenario *scenarios)
+void tst_note_start(void)
 {
 	tasks_before_main = tasks_settled();
 	note_emulator_tasks();
-	static const char *const base[] = {
-		"pthread_create", "pthread_join", "pthread_self", NULL };
-	ct_test_assert_ours(base);
-	ct_test_assert_ours(extra);
-	const char *scenario = getenv(SCENARIO_VAR);
-	if (scenario) {
-		for (; scenarios && scenarios->name; scenarios++)
-			if (!strcmp(scenario, scenarios->name))
-				return scenarios->run();
-		fprintf(stderr, "unknown scenario %s\n", scenario);
-		return 2;
-	}
-	SRunner *sr = srunner_create(NULL);
-	for (; *suites; suites++)
-		srunner_add_suite(sr, (*suites)());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-void ct_check_own(pthread_t th, int own)
+void tst_check_own(pthread_t th, int own)
 {
-	if (ct_test_glibc())
+	if (tst_test_glibc())
 		return;
 	int (*is_own)(pthread_t) = (int (*)(pthread_t))
 		dlsym(RTLD_DEFAULT, "clonethreads_is_own_thread");
@@ -116,7 +64,7 @@ void ct_check_own(pthread_t th, int own)
 	ck_assert_int_eq(is_own(th), own);
 }
 
-const char *ct_test_module(const char *file)
+const char *tst_module_path(const char *file)
 {
 	static char path[4096];
 	const char *dir = getenv("CT_TEST_MODULE_DIR");
@@ -124,19 +72,19 @@ const char *ct_test_module(const char *file)
 	return path;
 }
 
-void ct_wait_at_least(atomic_int *v, int n)
+void tst_wait_at_least(atomic_int *v, int n)
 {
 	while (atomic_load(v) < n)
 		sched_yield();
 }
 
-void ct_gate_pass(atomic_int *gate, int n)
+void tst_gate_pass(atomic_int *gate, int n)
 {
 	atomic_fetch_add(gate, 1);
-	ct_wait_at_least(gate, n);
+	tst_wait_at_least(gate, n);
 }
 
-pthread_t ct_start(const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+pthread_t tst_start(const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	pthread_t th;
 	int err = pthread_create(&th, attr, fn, arg);
@@ -144,12 +92,84 @@ pthread_t ct_start(const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 	return th;
 }
 
-void *ct_join(pthread_t th)
+void *tst_join(pthread_t th)
 {
 	void *ret = NULL;
 	int err = pthread_join(th, &ret);
 	ck_assert_msg(err == 0, "pthread_join: %s", strerror(err));
 	return ret;
+}
+
+void tst_run(int n, void *(*fn)(void *), void *arg)
+{
+	pthread_t t[64];
+	ck_assert_int_le(n, 64);
+	for (int i = 0; i < n; i++)
+		t[i] = tst_start(NULL, fn, arg);
+	for (int i = 0; i < n; i++)
+		tst_join(t[i]);
+}
+
+struct in_thread {
+	void *(*fn)(void *);
+	void *arg;
+	int tid;
+};
+
+static void *in_thread(void *arg)
+{
+	struct in_thread *job = arg;
+	job->tid = tst_gettid();
+	return job->fn(job->arg);
+}
+
+/* Natively the join already means the thread is gone; qemu-user clears
+ * the tid word and wakes the joiner itself, a moment before the thread's
+ * task exits (and the kernel hands a PI mutex it held on): what it held
+ * is a dead owner's only then. */
+long tst_in_thread(void *(*fn)(void *), void *arg)
+{
+	struct in_thread job = { fn, arg, 0 };
+	long r = (long)tst_join(tst_start(NULL, in_thread, &job));
+	while (tst_task_state(job.tid))
+		sched_yield();
+	return r;
+}
+
+TCase *tst_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+	tcase_set_timeout(tc, 30);
+	return tc;
+}
+
+void *tst_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+struct timespec tst_deadline(clockid_t clock, long ms)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+long tst_elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
 static int wait_status(pid_t pid)
@@ -163,7 +183,7 @@ static int wait_status(pid_t pid)
 	return 128 + WTERMSIG(status);
 }
 
-int ct_in_child(int (*fn)(void *), void *arg)
+int tst_in_child(int (*fn)(void *), void *arg)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -175,6 +195,11 @@ int ct_in_child(int (*fn)(void *), void *arg)
 		_exit(ret);
 	}
 	return wait_status(pid);
+}
+
+int tst_child_ok(int pid)
+{
+	return wait_status(pid) == 0;
 }
 
 /* This program again.  Under an emulator (TEST_EMULATOR, a qemu-user
@@ -202,7 +227,7 @@ static void exec_self(void)
 	execvp(argv[0], argv);
 }
 
-int ct_rerun(const char *scenario, const char *const *env)
+int tst_rerun(const char *scenario, const char *const *env)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -210,11 +235,37 @@ int ct_rerun(const char *scenario, const char *const *env)
 	if (pid == 0) {
 		for (; env && *env; env++)
 			putenv((char *)*env);
-		setenv(SCENARIO_VAR, scenario, 1);
+		setenv(TST_SCENARIO_VAR, scenario, 1);
 		exec_self();
 		_exit(127);
 	}
 	return wait_status(pid);
+}
+
+#define MARKER_VAR "CT_MARKER"
+
+int tst_rerun_marked(const char *scenario, char *out, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512], env[sizeof path + 16];
+	snprintf(path, sizeof path, "%s/ct-%s-XXXXXX", tmp ? tmp : "/tmp",
+		 scenario);
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	snprintf(env, sizeof env, MARKER_VAR "=%s", path);
+	const char *const envs[] = { env, NULL };
+	int status = tst_rerun(scenario, envs);
+	ssize_t n = read(fd, out, size - 1);
+	close(fd);
+	unlink(path);
+	out[n > 0 ? n : 0] = 0;
+	return status;
+}
+
+FILE *tst_marker(void)
+{
+	const char *path = getenv(MARKER_VAR);
+	return path ? fopen(path, "w") : NULL;
 }
 
 static int count_lines(const char *path)
@@ -228,12 +279,12 @@ static int count_lines(const char *path)
 	return n;
 }
 
-int ct_count_maps(void)
+int tst_count_maps(void)
 {
 	return count_lines("/proc/self/maps");
 }
 
-int ct_malloc_arenas(void)
+int tst_malloc_arenas(void)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -265,7 +316,7 @@ static int count_task_entries(void)
 }
 
 /* The emulator's tasks of this process: those beside the caller when it
- * started (main, or a ct_in_child child). */
+ * started (main, or a tst_in_child child). */
 static int emulator_tids[8], n_emulator_tids;
 
 static void note_emulator_tasks(void)
@@ -277,13 +328,13 @@ static void note_emulator_tasks(void)
 	struct dirent *e;
 	while ((e = readdir(d)) && n_emulator_tids < 8) {
 		int tid = atoi(e->d_name);
-		if (tid > 0 && tid != ct_gettid())
+		if (tid > 0 && tid != tst_gettid())
 			emulator_tids[n_emulator_tids++] = tid;
 	}
 	closedir(d);
 }
 
-int ct_emulator_task(int tid)
+int tst_emulator_task(int tid)
 {
 	for (int i = 0; i < n_emulator_tids; i++)
 		if (emulator_tids[i] == tid)
@@ -291,17 +342,17 @@ int ct_emulator_task(int tid)
 	return 0;
 }
 
-int ct_count_tasks(void)
+int tst_count_tasks(void)
 {
 	return count_task_entries() - tasks_before_main + 1;
 }
 
-int ct_tasks_settle(int n)
+int tst_tasks_settle(int n)
 {
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	int c;
-	while ((c = ct_count_tasks()) > n) {
+	while ((c = tst_count_tasks()) > n) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= 2)
 			break;
@@ -310,7 +361,7 @@ int ct_tasks_settle(int n)
 	return c;
 }
 
-void ct_test_left_out(const char *test, const char *why)
+void tst_test_left_out(const char *test, const char *why)
 {
 	printf("left out: %s (%s)\n", test, why);
 	fflush(stdout);
@@ -344,11 +395,11 @@ static int probe_signal_return(void)
 	return tls_marker_at() != before;
 }
 
-int ct_signal_return_keeps_tls(const char *test)
+int tst_signal_return_keeps_tls(const char *test)
 {
 	static int keeps = -1;
 	if (keeps < 0) {
-		/* Not ct_in_child: Check's assertions are for tests only,
+		/* Not tst_in_child: Check's assertions are for tests only,
 		 * and suites call this while they are being made. */
 		fflush(NULL);
 		pid_t pid = fork();
@@ -357,34 +408,32 @@ int ct_signal_return_keeps_tls(const char *test)
 		keeps = pid > 0 && wait_status(pid) == 0;
 	}
 	if (!keeps)
-		ct_test_left_out(test, "a thread returning from a signal handler "
+		tst_test_left_out(test, "a thread returning from a signal handler "
 				 "goes on with another thread's TLS here, glibc's "
 				 "too (qemu-i386 reloads %gs from a table all "
 				 "threads share)");
 	return keeps;
 }
 
-int ct_test_emulated(void)
+int tst_test_emulated(void)
 {
 	const char *emulator = getenv("TEST_EMULATOR");
 	return emulator && *emulator;
 }
 
-int ct_test_scaled(int n, int div)
+int tst_test_scaled(int n, int div)
 {
-	if (!ct_test_emulated())
+	if (!tst_test_emulated())
 		return n;
 	return n / div > 0 ? n / div : 1;
 }
 
-int ct_gettid(void)
+int tst_gettid(void)
 {
 	return (int)syscall(SYS_gettid);
 }
 
-/* The state letter of /proc/self/task/TID/stat: S (sleeping) twice, 1 ms
- * apart, is taken as blocked. */
-static char task_state(int tid)
+char tst_task_state(int tid)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
@@ -397,11 +446,12 @@ static char task_state(int tid)
 	return p ? p[2] : 0;
 }
 
-int ct_wait_blocked(int tid)
+/* S (sleeping) twice, 1 ms apart, is taken as blocked. */
+int tst_wait_blocked(int tid)
 {
 	struct timespec ms = { 0, 1000000 };
 	for (int asleep = 0; asleep < 2; ) {
-		char s = task_state(tid);
+		char s = tst_task_state(tid);
 		if (!s)
 			return 0;
 		asleep = s == 'S' ? asleep + 1 : 0;
@@ -410,36 +460,36 @@ int ct_wait_blocked(int tid)
 	return 1;
 }
 
-int ct_test_reuse(void)
+int tst_test_reuse(void)
 {
 	const char *v = getenv("CLONETHREADS_REUSE");
-	return v && atoi(v) > 0 && !ct_test_glibc();
+	return v && atoi(v) > 0 && !tst_test_glibc();
 }
 
-void ct_test_quiesce(void)
+void tst_test_quiesce(void)
 {
-	if (!ct_test_reuse())
+	if (!tst_test_reuse())
 		return;
 	int (*set_reuse)(unsigned) = (int (*)(unsigned))
 		dlsym(RTLD_DEFAULT, "clonethreads_set_reuse");
 	ck_assert_ptr_nonnull(set_reuse);
 	int old = set_reuse(0);
-	ct_tasks_settle(1);
+	tst_tasks_settle(1);
 	set_reuse(old);
 }
 
-int ct_wait_ended(int tid)
+int tst_wait_ended(int tid)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d", tid);
-	if (ct_test_reuse())
-		return ct_wait_blocked(tid);	/* gone, or parked */
+	if (tst_test_reuse())
+		return tst_wait_blocked(tid);	/* gone, or parked */
 	while (access(path, F_OK) == 0)
 		sched_yield();
 	return 1;
 }
 
-size_t ct_malloc_in_use(void)
+size_t tst_malloc_in_use(void)
 {
 #if __GLIBC_PREREQ(2, 33)
 	struct mallinfo2 m = mallinfo2();

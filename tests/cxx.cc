@@ -61,7 +61,7 @@ START_TEST(test_thread_local_dtors)
 	for (int i = 0; i < n; i++)
 		threads.emplace_back([i] {
 			tracker.touch(i);
-			ct_check_own(pthread_self(), 1);
+			tst_check_own(pthread_self(), 1);
 		});
 	for (auto &t : threads)
 		t.join();
@@ -302,7 +302,7 @@ START_TEST(test_old_style_in_order)
 		if (round % 2) {
 			while (!old_style_tid)
 				sched_yield();
-			ck_assert(ct_wait_blocked(old_style_tid));
+			ck_assert(tst_wait_blocked(old_style_tid));
 		}
 		ck_assert_int_eq(pthread_cancel(th), 0);
 		ck_assert_int_eq(pthread_join(th, &ret), 0);
@@ -351,7 +351,7 @@ START_TEST(test_swallowed_unwind_aborts)
 }
 END_TEST
 
-static Suite *cxx_suite(void)
+TST_SUITE(cxx_suite)
 {
 	Suite *s = suite_create("cxx");
 	TCase *tc = tcase_create("cxx");
@@ -363,18 +363,9 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
 	tcase_add_test(tc, test_call_once_throws);
-	ct_tcase_add_signal_return(tc, test_unwind_destructors);
-	ct_tcase_add_signal_return(tc, test_old_style_in_order);
-	ct_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);
+	tst_tcase_add_signal_return(tc, test_unwind_destructors);
+	tst_tcase_add_signal_return(tc, test_old_style_in_order);
+	tst_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main()
-{
-	static Suite *(*const suites[])(void) = { cxx_suite, nullptr };
-	static const char *const extra[] = {
-		"pthread_detach", "pthread_exit", "pthread_cancel",
-		"clonethreads_is_own_thread", nullptr };
-	return ct_test_main(suites, extra, NULL);
 }

@@ -2,7 +2,7 @@
  * -z execstack): glibc's dlopen of it makes the main thread's stack
  * executable, from the page holding __libc_stack_end down, which splits
  * the stack's mapping there. */
-int ct_execstack_marker(void)
+int tst_execstack_marker(void)
 {
 	return 1;
 }

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include "initfirst.h"
 
-struct ct_early ct_initfirst;
+struct tst_early tst_initfirst;
 
 static void *early_thread(void *arg)
 {
@@ -13,5 +13,5 @@ static void *early_thread(void *arg)
 
 __attribute__((constructor)) static void early(void)
 {
-	ct_early_run(&ct_initfirst, early_thread);
+	tst_early_run(&tst_initfirst, early_thread);
 }

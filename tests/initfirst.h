@@ -1,11 +1,11 @@
 /* What the earliest code of a process saw of the thread library: a
  * -z initfirst library's constructor (initfirst.c) and the program's
  * .preinit_array (t_startup.c). */
-#ifndef CT_TEST_INITFIRST_H
-#define CT_TEST_INITFIRST_H
+#ifndef TST_INITFIRST_H
+#define TST_INITFIRST_H
 #include <pthread.h>
 
-struct ct_early {
+struct tst_early {
 	/* Before any other thread call: a mutex, pthread_once (which pushes
 	 * a cleanup buffer, in glibc's struct pthread), a cancel state. */
 	int locked, onced, stated;
@@ -14,13 +14,13 @@ struct ct_early {
 	int ran;
 };
 
-static int ct_early_once_ran;
-static inline void ct_early_once(void)
+static int tst_early_once_ran;
+static inline void tst_early_once(void)
 {
-	ct_early_once_ran++;
+	tst_early_once_ran++;
 }
 
-static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
+static inline void tst_early_run(struct tst_early *e, void *(*fn)(void *))
 {
 	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -28,7 +28,7 @@ static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
 	void *ret = NULL;
 	int state;
 	e->locked = pthread_mutex_lock(&m) == 0 && pthread_mutex_unlock(&m) == 0;
-	e->onced = pthread_once(&once, ct_early_once) == 0 && ct_early_once_ran == 1;
+	e->onced = pthread_once(&once, tst_early_once) == 0 && tst_early_once_ran == 1;
 	e->stated = pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &state) == 0 &&
 		    state == PTHREAD_CANCEL_ENABLE;
 	e->self = pthread_self();
@@ -37,6 +37,6 @@ static inline void ct_early_run(struct ct_early *e, void *(*fn)(void *))
 	e->ran = 1;
 }
 
-extern struct ct_early ct_initfirst;
+extern struct tst_early tst_initfirst;
 
 #endif

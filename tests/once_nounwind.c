@@ -2,14 +2,15 @@
  * -fno-asynchronous-unwind-tables -fno-unwind-tables): an unwinder that
  * reaches this frame cannot go past it. */
 #include <unistd.h>
-#include "dropin.h"
+#include "common.h"
+#include "once_nounwind.h"
 
-atomic_int ct_once_nounwind_tid;
+atomic_int tst_once_nounwind_tid;
 
 /* A pthread_once init routine that blocks in pause() until cancelled. */
-void ct_once_nounwind_init(void)
+void tst_once_nounwind_init(void)
 {
-	atomic_store(&ct_once_nounwind_tid, ct_gettid());
+	atomic_store(&tst_once_nounwind_tid, tst_gettid());
 	for (;;)
 		pause();
 }

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "core.h"
+#include "common.h"
 
 static size_t page_size(void)
 {
@@ -226,7 +226,7 @@ static struct seen run_observed(const pthread_attr_t *attr)
 {
 	struct seen s;
 	memset(&s, 0, sizeof s);
-	ct_join(ct_start(attr, observe_thread, &s));
+	tst_join(tst_start(attr, observe_thread, &s));
 	ck_assert_msg(s.ok, "pthread_getattr_np failed in the thread");
 	return s;
 }
@@ -273,7 +273,7 @@ START_TEST(test_getattr_np_thread)
 		/* glibc hands out a cached stack of up to four times the
 		 * size asked for, and reports its size (aarch64's
 		 * PTHREAD_STACK_MIN, 128 KiB, gets the 256 KiB one). */
-		if (ct_test_glibc())
+		if (tst_test_glibc())
 			ck_assert_uint_ge(s.stacksize, cases[i].stack);
 		else
 			ck_assert_uint_eq(s.stacksize, cases[i].stack);
@@ -353,8 +353,8 @@ static int same_as_glibc(const struct glibc_getattr *g,
 			 const struct main_stack *first, const char *when)
 {
 	struct main_stack ours, theirs;
-	CT_CHILD_CHECK(main_stack_by(NULL, &ours) == 0);
-	CT_CHILD_CHECK(main_stack_by(g, &theirs) == 0);
+	TST_CHILD_CHECK(main_stack_by(NULL, &ours) == 0);
+	TST_CHILD_CHECK(main_stack_by(g, &theirs) == 0);
 	if (ours.lo != theirs.lo || ours.hi != theirs.hi ||
 	    (first && ours.hi != first->hi)) {
 		fprintf(stderr, "%s: main's stack %#lx-%#lx, glibc's %#lx-%#lx, "
@@ -367,10 +367,10 @@ static int same_as_glibc(const struct glibc_getattr *g,
 	return 0;
 }
 
-int ct_main_stack_split_scenario(void)
+static int main_stack_split_scenario(void)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
-	CT_CHILD_CHECK(libc != NULL);
+	TST_CHILD_CHECK(libc != NULL);
 	struct glibc_getattr g = {
 		(pthread_t (*)(void))dlsym(libc, "pthread_self"),
 		(int (*)(pthread_t, pthread_attr_t *))dlsym(libc, "pthread_getattr_np"),
@@ -378,9 +378,9 @@ int ct_main_stack_split_scenario(void)
 			dlsym(libc, "pthread_attr_getstack"),
 		(int (*)(pthread_attr_t *))dlsym(libc, "pthread_attr_destroy"),
 	};
-	CT_CHILD_CHECK(g.self && g.getattr && g.getstack && g.destroy);
+	TST_CHILD_CHECK(g.self && g.getattr && g.getstack && g.destroy);
 	struct main_stack first;
-	CT_CHILD_CHECK(main_stack_by(NULL, &first) == 0);
+	TST_CHILD_CHECK(main_stack_by(NULL, &first) == 0);
 	if (same_as_glibc(&g, NULL, "at first"))
 		return 1;
 	/* A page of this frame, well below __libc_stack_end, made
@@ -390,20 +390,21 @@ int ct_main_stack_split_scenario(void)
 	deep[0] = 0;
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t p = ((uintptr_t)deep & ~(page - 1)) + page;
-	CT_CHILD_CHECK(mprotect((void *)p, page, PROT_READ) == 0);
+	TST_CHILD_CHECK(mprotect((void *)p, page, PROT_READ) == 0);
 	if (same_as_glibc(&g, &first, "one page read-only"))
 		return 1;
-	CT_CHILD_CHECK(mprotect((void *)p, page, PROT_READ | PROT_WRITE) == 0);
+	TST_CHILD_CHECK(mprotect((void *)p, page, PROT_READ | PROT_WRITE) == 0);
 	/* A module that needs an executable stack: glibc makes the stack
 	 * executable from the page holding __libc_stack_end down. */
-	void *h = dlopen(ct_test_module("execstack.so"), RTLD_NOW);
+	void *h = dlopen(tst_module_path("execstack.so"), RTLD_NOW);
 	if (!h)
 		fprintf(stderr, "%s\n", dlerror());
-	CT_CHILD_CHECK(h != NULL);
+	TST_CHILD_CHECK(h != NULL);
 	if (same_as_glibc(&g, &first, "stack made executable"))
 		return 1;
 	return deep[0];
 }
+TST_SCENARIO("main-stack-split", main_stack_split_scenario);
 
 /* The main thread's stack is what glibc reports: it ends with the page
  * above __libc_stack_end, not with the mapping that holds it, so its top
@@ -415,7 +416,7 @@ START_TEST(test_getattr_np_main_split)
 	static char pad[4 * 4096 + 8] = "CT_PAD=";
 	memset(pad + 7, 'x', sizeof pad - 8);
 	const char *const env[] = { pad, NULL };
-	ck_assert_int_eq(ct_rerun("main-stack-split", env), 0);
+	ck_assert_int_eq(tst_rerun("main-stack-split", env), 0);
 }
 END_TEST
 
@@ -443,7 +444,7 @@ START_TEST(test_stack_usable)
 		pthread_attr_init(&a);
 		pthread_attr_setstacksize(&a, sizes[i]);
 		/* half of it (glibc counts its TLS in the size) */
-		void *ok = ct_join(ct_start(&a, deep_thread,
+		void *ok = tst_join(tst_start(&a, deep_thread,
 					    (void *)(sizes[i] / 2)));
 		pthread_attr_destroy(&a);
 		ck_assert_msg(ok == (void *)1, "stack size %zu", sizes[i]);
@@ -493,9 +494,9 @@ START_TEST(test_detached_attr_seen)
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	static struct flagged f;
-	ct_start(&a, observe_flag_thread, &f);
+	tst_start(&a, observe_flag_thread, &f);
 	pthread_attr_destroy(&a);
-	ct_wait_at_least(&f.done, 1);
+	tst_wait_at_least(&f.done, 1);
 	ck_assert(f.s.ok);
 	ck_assert_int_eq(f.s.detach, PTHREAD_CREATE_DETACHED);
 	check_brackets(&f.s);
@@ -618,7 +619,7 @@ START_TEST(test_sigmask_applied)
 }
 END_TEST
 
-Suite *attr_suite(void)
+TST_SUITE(attr_suite)
 {
 	Suite *s = suite_create("attr");
 	TCase *tc = tcase_create("attr");

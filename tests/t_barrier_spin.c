@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
-#include "sync_tests.h"
+#include "common.h"
 
 #define NT 4
 #define ROUNDS 300
@@ -35,7 +35,7 @@ START_TEST(barrier_rounds)
 {
 	static struct rounds r;
 	ck_assert_int_eq(pthread_barrier_init(&r.b, NULL, NT), 0);
-	st_run(NT, round_trip, &r);
+	tst_run(NT, round_trip, &r);
 	ck_assert_int_eq(r.bad, 0);
 	for (int i = 0; i < ROUNDS; i++)
 		ck_assert_int_eq(r.serial[i], 1);
@@ -71,7 +71,7 @@ START_TEST(barrier_errors)
 	usleep(10000);
 	/* Destroying a barrier a thread is blocked on is undefined: the
 	 * library says EBUSY, glibc waits for ever. */
-	if (!ct_test_glibc())
+	if (!tst_test_glibc())
 		ck_assert_int_eq(pthread_barrier_destroy(&b), EBUSY);
 	pthread_barrier_wait(&b);
 	ck_assert_int_eq(pthread_barrier_destroy(&b), 0);
@@ -82,7 +82,7 @@ END_TEST
 START_TEST(barrier_across_fork)
 {
 	struct { pthread_barrier_t b; atomic_int phase[50]; int bad; } *s =
-		st_shared(sizeof *s);
+		tst_shared(sizeof *s);
 	pthread_barrierattr_t a;
 	int v;
 	pthread_barrierattr_init(&a);
@@ -100,7 +100,7 @@ START_TEST(barrier_across_fork)
 	}
 	if (pid == 0)
 		_exit(0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	ck_assert_int_eq(s->bad, 0);
 }
 END_TEST
@@ -135,16 +135,16 @@ START_TEST(spinlock)
 	ck_assert_int_eq(pthread_spin_unlock(&c.l), 0);
 	ck_assert_int_eq(pthread_spin_trylock(&c.l), 0);
 	ck_assert_int_eq(pthread_spin_unlock(&c.l), 0);
-	st_run(4, spin_up, &c);
+	tst_run(4, spin_up, &c);
 	ck_assert_int_eq(c.n, 200000);
 	ck_assert_int_eq(pthread_spin_destroy(&c.l), 0);
 }
 END_TEST
 
-Suite *barrier_spin_suite(void)
+TST_SUITE(barrier_spin_suite)
 {
 	Suite *s = suite_create("barrier_spin");
-	TCase *tc = st_tcase("barrier_spin");
+	TCase *tc = tst_tcase("barrier_spin");
 	tcase_add_test(tc, barrier_rounds);
 	tcase_add_test(tc, barrier_errors);
 	tcase_add_test(tc, barrier_across_fork);

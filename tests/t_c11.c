@@ -4,7 +4,7 @@
 #include <stdatomic.h>
 #include <threads.h>
 #include <time.h>
-#include "sync_tests.h"
+#include "common.h"
 
 static int trylock_other(void *m)
 {
@@ -34,7 +34,7 @@ START_TEST(mutexes)
 	ck_assert_int_eq(thrd_create(&t, trylock_other, &m), thrd_success);
 	ck_assert_int_eq(thrd_join(t, &r), thrd_success);
 	ck_assert_int_eq(r, thrd_busy);
-	struct timespec ts = st_deadline(CLOCK_REALTIME, 10);
+	struct timespec ts = tst_deadline(CLOCK_REALTIME, 10);
 	ck_assert_int_eq(mtx_timedlock(&m, &ts), thrd_success);	/* recursion */
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(mtx_unlock(&m), thrd_success);
@@ -55,7 +55,7 @@ START_TEST(timed_mutex)
 	mtx_init(&m, mtx_timed);
 	ck_assert_int_eq(thrd_create(&t, hold, &m), thrd_success);
 	ck_assert_int_eq(thrd_join(t, NULL), thrd_success);
-	struct timespec ts = st_deadline(CLOCK_REALTIME, 20);
+	struct timespec ts = tst_deadline(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(mtx_timedlock(&m, &ts), thrd_timedout);
 	ts.tv_nsec = -1;
 	ck_assert_int_eq(mtx_timedlock(&m, &ts), thrd_error);
@@ -111,7 +111,7 @@ START_TEST(condvars)
 	}
 	ck_assert_int_eq(total, 3000);
 	mtx_lock(&q.m);
-	struct timespec ts = st_deadline(CLOCK_REALTIME, 20);
+	struct timespec ts = tst_deadline(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(cnd_timedwait(&q.c, &q.m, &ts), thrd_timedout);
 	mtx_unlock(&q.m);
 	cnd_destroy(&q.c);
@@ -172,17 +172,17 @@ START_TEST(threads)
 	struct timespec d = { 0, 1000000 }, s;
 	clock_gettime(CLOCK_MONOTONIC, &s);
 	ck_assert_int_eq(thrd_sleep(&d, NULL), 0);
-	ck_assert_int_ge(st_elapsed_ms(&s), 1);
+	ck_assert_int_ge(tst_elapsed_ms(&s), 1);
 	d.tv_nsec = -5;
 	ck_assert_int_lt(thrd_sleep(&d, NULL), -1);
 	thrd_yield();
 }
 END_TEST
 
-Suite *c11_suite(void)
+TST_SUITE(c11_suite)
 {
 	Suite *s = suite_create("c11");
-	TCase *tc = st_tcase("c11");
+	TCase *tc = tst_tcase("c11");
 	tcase_add_test(tc, mutexes);
 	tcase_add_test(tc, timed_mutex);
 	tcase_add_test(tc, condvars);

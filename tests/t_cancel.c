@@ -13,20 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "dropin.h"
-
-struct timespec ct_deadline(clockid_t clock, long ms)
-{
-	struct timespec t;
-	clock_gettime(clock, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
+#include "cleanup_x.h"
+#include "common.h"
+#include "once_nounwind.h"
 
 /* ---- every blocking point, blocked when the request comes ---- */
 
@@ -72,7 +61,7 @@ static void *blocker(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	atomic_store(&b->tid, ct_gettid());
+	atomic_store(&b->tid, tst_gettid());
 	pthread_cleanup_push(cleaned, b);
 	switch (b->point) {
 	case READ:
@@ -98,7 +87,7 @@ static void *blocker(void *arg)
 	case COND:
 	case COND_TIMED:
 		pthread_mutex_lock(&b->m);
-		t = ct_deadline(CLOCK_REALTIME, 100000);
+		t = tst_deadline(CLOCK_REALTIME, 100000);
 		for (;;)
 			if (b->point == COND)
 				pthread_cond_wait(&b->c, &b->m);
@@ -108,7 +97,7 @@ static void *blocker(void *arg)
 		sem_wait(&b->s);
 		break;
 	case SEM_TIMED:
-		t = ct_deadline(CLOCK_REALTIME, 100000);
+		t = tst_deadline(CLOCK_REALTIME, 100000);
 		sem_timedwait(&b->s, &t);
 		break;
 	case JOIN:
@@ -152,14 +141,14 @@ START_TEST(cancel_blocked)
 		sem_init(&b.s, 0, 0);
 		b.in = fdopen(b.pipe[0], "r");
 		if (p == JOIN)
-			b.other = ct_start(NULL, sleeper, (void *)(intptr_t)b.pipe[0]);
-		pthread_t th = ct_start(NULL, blocker, &b);
+			b.other = tst_start(NULL, sleeper, (void *)(intptr_t)b.pipe[0]);
+		pthread_t th = tst_start(NULL, blocker, &b);
 		while (!atomic_load(&b.tid))
 			sched_yield();
 		if (p != TESTCANCEL && p != ASYNC)
-			ck_assert(ct_wait_blocked(atomic_load(&b.tid)));
+			ck_assert(tst_wait_blocked(atomic_load(&b.tid)));
 		ck_assert_int_eq(pthread_cancel(th), 0);
-		ck_assert_msg(ct_join(th) == PTHREAD_CANCELED, "%s, round %d",
+		ck_assert_msg(tst_join(th) == PTHREAD_CANCELED, "%s, round %d",
 			      point_names[p], round);
 		ck_assert_msg(atomic_load(&b.cleaned), "%s: no cleanup",
 			      point_names[p]);
@@ -167,7 +156,7 @@ START_TEST(cancel_blocked)
 			ck_assert_int_eq(ftrylockfile(b.in), 0);
 		if (p == JOIN) {	/* still joinable: the join gave up */
 			ck_assert_int_eq(write(b.pipe[1], "x", 1), 1);
-			ct_join(b.other);
+			tst_join(b.other);
 		}
 		fclose(b.in);
 		close(b.pipe[1]);
@@ -217,18 +206,18 @@ START_TEST(cleanup_order)
 {
 	for (int round = 0; round < 20; round++) {
 		order[0] = 0;
-		ck_assert_ptr_eq(ct_join(ct_start(NULL, pushes, (void *)7)), (void *)7);
+		ck_assert_ptr_eq(tst_join(tst_start(NULL, pushes, (void *)7)), (void *)7);
 		ck_assert_str_eq(order, "3210");
 		order[0] = 0;
-		pthread_t th = ct_start(NULL, pushes, NULL);
+		pthread_t th = tst_start(NULL, pushes, NULL);
 		ck_assert_int_eq(pthread_cancel(th), 0);
-		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 		ck_assert_str_eq(order, "3210");
 		/* The exception-based variant of <pthread.h>. */
 		char buf[8] = "";
-		th = ct_start(NULL, ct_cleanup_x_thread, buf);
+		th = tst_start(NULL, tst_cleanup_x_thread, buf);
 		ck_assert_int_eq(pthread_cancel(th), 0);
-		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 		ck_assert_str_eq(buf, "321");
 	}
 }
@@ -259,11 +248,11 @@ START_TEST(cleanup_defer_np)
 {
 	order[0] = 0;
 	defer_phase = 0;
-	pthread_t th = ct_start(NULL, deferring, NULL);
-	ct_wait_at_least(&defer_phase, 1);
+	pthread_t th = tst_start(NULL, deferring, NULL);
+	tst_wait_at_least(&defer_phase, 1);
 	ck_assert_int_eq(pthread_cancel(th), 0);
 	atomic_store(&defer_phase, 2);
-	ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+	ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 	ck_assert_str_eq(order, "D");
 }
 END_TEST
@@ -281,7 +270,7 @@ static void *reading(void *arg)
 {
 	struct reader *r = arg;
 	char c;
-	atomic_store(&r->tid, ct_gettid());
+	atomic_store(&r->tid, tst_gettid());
 	if (read(r->fd, &c, 1) == 1)
 		atomic_store(&r->got, 1);
 	for (;;)
@@ -300,13 +289,13 @@ START_TEST(read_not_lost)
 		ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
 		struct reader r = { .fd = fds[0] };
 		ck_assert_int_eq(fcntl(fds[0], F_SETFL, 0), 0);	/* blocking */
-		pthread_t th = ct_start(NULL, reading, &r);
+		pthread_t th = tst_start(NULL, reading, &r);
 		while (!atomic_load(&r.tid))
 			sched_yield();
-		ck_assert(ct_wait_blocked(atomic_load(&r.tid)));
+		ck_assert(tst_wait_blocked(atomic_load(&r.tid)));
 		ck_assert_int_eq(write(fds[1], "x", 1), 1);
 		ck_assert_int_eq(pthread_cancel(th), 0);
-		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 		ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
 		char c;
 		int in_pipe = read(fds[0], &c, 1) == 1;
@@ -347,15 +336,15 @@ START_TEST(cancel_during_handler)
 		ck_assert_int_eq(pipe(fds), 0);
 		struct reader r = { .fd = fds[0] };
 		in_handler = handler_release = 0;
-		pthread_t th = ct_start(NULL, reading, &r);
+		pthread_t th = tst_start(NULL, reading, &r);
 		while (!atomic_load(&r.tid))
 			sched_yield();
-		ck_assert(ct_wait_blocked(atomic_load(&r.tid)));
+		ck_assert(tst_wait_blocked(atomic_load(&r.tid)));
 		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
-		ct_wait_at_least(&in_handler, 1);
+		tst_wait_at_least(&in_handler, 1);
 		ck_assert_int_eq(pthread_cancel(th), 0);
 		atomic_store(&handler_release, 1);
-		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 		ck_assert_int_eq(atomic_load(&r.got), 0);
 		close(fds[0]);
 		close(fds[1]);
@@ -399,7 +388,7 @@ static void *states(void *arg)
 START_TEST(state_and_type)
 {
 	order[0] = 0;
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, states, NULL)), PTHREAD_CANCELED);
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, states, NULL)), PTHREAD_CANCELED);
 	ck_assert_str_eq(order, "e");
 }
 END_TEST
@@ -417,7 +406,7 @@ static void *async_pending(void *arg)
 START_TEST(async_acts_at_once)
 {
 	order[0] = 0;
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, async_pending, NULL)),
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, async_pending, NULL)),
 			 PTHREAD_CANCELED);
 	ck_assert_str_eq(order, "a");
 }
@@ -427,18 +416,18 @@ END_TEST
  * nothing. */
 static void *returns_seven(void *arg)
 {
-	atomic_store((atomic_int *)arg, ct_gettid());
+	atomic_store((atomic_int *)arg, tst_gettid());
 	return (void *)7;
 }
 
 START_TEST(cancel_ended)
 {
 	atomic_int tid = 0;
-	pthread_t th = ct_start(NULL, returns_seven, &tid);
-	ct_wait_at_least(&tid, 1);
-	ck_assert(ct_wait_ended(atomic_load(&tid)));
+	pthread_t th = tst_start(NULL, returns_seven, &tid);
+	tst_wait_at_least(&tid, 1);
+	ck_assert(tst_wait_ended(atomic_load(&tid)));
 	ck_assert_int_eq(pthread_cancel(th), 0);
-	ck_assert_ptr_eq(ct_join(th), (void *)7);
+	ck_assert_ptr_eq(tst_join(th), (void *)7);
 }
 END_TEST
 
@@ -469,7 +458,7 @@ static void *cond_waiter(void *arg)
 	struct pair *p = arg;
 	int me = atomic_load(&p->tid[0]) ? 1 : 0;
 	pthread_mutex_lock(&p->m);
-	atomic_store(&p->tid[me], ct_gettid());
+	atomic_store(&p->tid[me], tst_gettid());
 	pthread_cleanup_push(unlock_m, &p->m);
 	while (!p->tokens && !p->stop)
 		pthread_cond_wait(&p->c, &p->m);
@@ -487,7 +476,7 @@ static void *sem_waiter(void *arg)
 	int me = atomic_load(&p->tid[0]) ? 1 : 0;
 	if (me == 0 && p->async)
 		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
-	atomic_store(&p->tid[me], ct_gettid());
+	atomic_store(&p->tid[me], tst_gettid());
 	if (sem_wait(&p->s) == 0)
 		atomic_store(&p->woke[me], 1);
 	return NULL;
@@ -500,14 +489,14 @@ static void start_pair(struct pair *p, void *(*waiter)(void *), int async,
 	*p = (struct pair){ .m = PTHREAD_MUTEX_INITIALIZER,
 			    .c = PTHREAD_COND_INITIALIZER, .async = async };
 	sem_init(&p->s, 0, 0);
-	*a = ct_start(NULL, waiter, p);
+	*a = tst_start(NULL, waiter, p);
 	while (!atomic_load(&p->tid[0]))
 		sched_yield();
-	*b = ct_start(NULL, waiter, p);
+	*b = tst_start(NULL, waiter, p);
 	while (!atomic_load(&p->tid[1]))
 		sched_yield();
-	ck_assert(ct_wait_blocked(atomic_load(&p->tid[0])));
-	ck_assert(ct_wait_blocked(atomic_load(&p->tid[1])));
+	ck_assert(tst_wait_blocked(atomic_load(&p->tid[0])));
+	ck_assert(tst_wait_blocked(atomic_load(&p->tid[1])));
 }
 
 /* Takes the mutex, which the test holds: the signal then finds it
@@ -517,7 +506,7 @@ static atomic_int contender_tid;
 static void *contender(void *arg)
 {
 	struct pair *p = arg;
-	atomic_store(&contender_tid, ct_gettid());
+	atomic_store(&contender_tid, tst_gettid());
 	pthread_mutex_lock(&p->m);
 	pthread_mutex_unlock(&p->m);
 	return NULL;
@@ -532,14 +521,14 @@ START_TEST(cond_cancel_passes_signal)
 		start_pair(&p, cond_waiter, 0, &a, &b);
 		pthread_mutex_lock(&p.m);
 		contender_tid = 0;
-		pthread_t c = ct_start(NULL, contender, &p);
-		ct_wait_at_least(&contender_tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&contender_tid)));
+		pthread_t c = tst_start(NULL, contender, &p);
+		tst_wait_at_least(&contender_tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&contender_tid)));
 		p.tokens = 1;
 		pthread_cond_signal(&p.c);
 		pthread_cancel(a);
 		pthread_mutex_unlock(&p.m);
-		if (ct_join(a) != PTHREAD_CANCELED) {
+		if (tst_join(a) != PTHREAD_CANCELED) {
 			pthread_mutex_lock(&p.m);	/* a had it: release b */
 			p.stop = 1;
 			pthread_cond_broadcast(&p.c);
@@ -547,8 +536,8 @@ START_TEST(cond_cancel_passes_signal)
 		} else {
 			passed++;
 		}
-		ct_join(b);
-		ct_join(c);
+		tst_join(b);
+		tst_join(c);
 		ck_assert_msg(atomic_load(&p.woke[0]) + atomic_load(&p.woke[1]) == 1,
 			      "round %d: the signal was lost", round);
 	}
@@ -569,9 +558,9 @@ START_TEST(sem_cancel_passes_post)
 		start_pair(&p, sem_waiter, _i, &a, &b);
 		sem_post(&p.s);
 		pthread_cancel(a);
-		if (ct_join(a) != PTHREAD_CANCELED) {
+		if (tst_join(a) != PTHREAD_CANCELED) {
 			sem_post(&p.s);	/* a had it: release b */
-		} else if (_i && ct_wait_blocked(atomic_load(&p.tid[1])) &&
+		} else if (_i && tst_wait_blocked(atomic_load(&p.tid[1])) &&
 			   !atomic_load(&p.woke[1])) {
 			int value;
 			sem_getvalue(&p.s, &value);
@@ -579,7 +568,7 @@ START_TEST(sem_cancel_passes_post)
 				      "was lost", round);
 			sem_post(&p.s);	/* a was cancelled holding it */
 		}
-		ct_join(b);
+		tst_join(b);
 		ck_assert_msg(atomic_load(&p.woke[1]), "round %d: the post's "
 			      "wake-up was lost", round);
 		sem_destroy(&p.s);
@@ -607,9 +596,9 @@ static void *once_thread(void *arg)
 
 START_TEST(once_cancelled)
 {
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, once_thread, NULL)), PTHREAD_CANCELED);
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, once_thread, NULL)), PTHREAD_CANCELED);
 	ck_assert_int_eq(atomic_load(&once_runs), 1);
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, once_thread, NULL)), NULL);
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, once_thread, NULL)), NULL);
 	ck_assert_int_eq(atomic_load(&once_runs), 2);
 	pthread_once(&once, once_init);
 	ck_assert_int_eq(atomic_load(&once_runs), 2);
@@ -631,13 +620,13 @@ static void nounwind_second_init(void)
 
 static void *nounwind_runner(void *arg)
 {
-	pthread_once(&nounwind_once, ct_once_nounwind_init);
+	pthread_once(&nounwind_once, tst_once_nounwind_init);
 	return NULL;
 }
 
 static void *nounwind_waiter(void *arg)
 {
-	atomic_store(&nounwind_waiter_tid, ct_gettid());
+	atomic_store(&nounwind_waiter_tid, tst_gettid());
 	pthread_once(&nounwind_once, nounwind_second_init);
 	return NULL;
 }
@@ -646,17 +635,17 @@ START_TEST(once_cancelled_without_unwind_info)
 {
 	for (int round = 0; round < NOUNWIND_ROUNDS; round++) {
 		nounwind_once = PTHREAD_ONCE_INIT;
-		atomic_store(&ct_once_nounwind_tid, 0);
+		atomic_store(&tst_once_nounwind_tid, 0);
 		atomic_store(&nounwind_waiter_tid, 0);
-		pthread_t runner = ct_start(NULL, nounwind_runner, NULL);
-		ct_wait_at_least(&ct_once_nounwind_tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&ct_once_nounwind_tid)));
-		pthread_t waiter = ct_start(NULL, nounwind_waiter, NULL);
-		ct_wait_at_least(&nounwind_waiter_tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&nounwind_waiter_tid)));
+		pthread_t runner = tst_start(NULL, nounwind_runner, NULL);
+		tst_wait_at_least(&tst_once_nounwind_tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&tst_once_nounwind_tid)));
+		pthread_t waiter = tst_start(NULL, nounwind_waiter, NULL);
+		tst_wait_at_least(&nounwind_waiter_tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&nounwind_waiter_tid)));
 		ck_assert_int_eq(pthread_cancel(runner), 0);
-		ck_assert_ptr_eq(ct_join(runner), PTHREAD_CANCELED);
-		struct timespec limit = ct_deadline(CLOCK_REALTIME, 10000);
+		ck_assert_ptr_eq(tst_join(runner), PTHREAD_CANCELED);
+		struct timespec limit = tst_deadline(CLOCK_REALTIME, 10000);
 		int r = pthread_timedjoin_np(waiter, NULL, &limit);
 		ck_assert_msg(r == 0, "round %d: the waiter still waits on the "
 			      "control after the init routine was cancelled "
@@ -742,7 +731,7 @@ START_TEST(not_points_keep_request)
 	}
 	char saved[16];
 	ck_assert_int_eq(pthread_getname_np(pthread_self(), saved, sizeof saved), 0);
-	void *r = ct_join(ct_start(NULL, not_point, &j));
+	void *r = tst_join(tst_start(NULL, not_point, &j));
 	ck_assert_int_eq(pthread_setname_np(pthread_self(), saved), 0);
 	if (_i == SEM_OPEN && j.returned && !j.result)
 		sem_close(j.sem);
@@ -772,7 +761,7 @@ static void main_cleanup(void *arg)
 
 static void *main_canceller(void *arg)
 {
-	if (!ct_wait_blocked(getpid()) || pthread_cancel(main_handle))
+	if (!tst_wait_blocked(getpid()) || pthread_cancel(main_handle))
 		return NULL;
 	void *ret = NULL;
 	if (pthread_join(main_handle, &ret) == 0 && ret == PTHREAD_CANCELED)
@@ -785,67 +774,53 @@ static void main_atexit(void)
 	fputs("atexit\n", main_marker);
 }
 
-int ct_cancel_main_scenario(void)
+static int cancel_main_scenario(void)
 {
-	const char *path = getenv("CT_MARKER");
-	CT_CHILD_CHECK(path != NULL);
-	main_marker = fopen(path, "w");
-	CT_CHILD_CHECK(main_marker != NULL);
-	CT_CHILD_CHECK(atexit(main_atexit) == 0);
+	main_marker = tst_marker();
+	TST_CHILD_CHECK(main_marker != NULL);
+	TST_CHILD_CHECK(atexit(main_atexit) == 0);
 	main_handle = pthread_self();
 	pthread_t th;
-	CT_CHILD_CHECK(pthread_create(&th, NULL, main_canceller, NULL) == 0);
+	TST_CHILD_CHECK(pthread_create(&th, NULL, main_canceller, NULL) == 0);
 	pthread_cleanup_push(main_cleanup, NULL);
 	for (;;)
 		pause();
 	pthread_cleanup_pop(0);
 	return 1;
 }
+TST_SCENARIO("cancel-main", cancel_main_scenario);
 
 START_TEST(cancel_main)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[512];
-	snprintf(path, sizeof path, "%s/ct-cancel-main-XXXXXX", tmp ? tmp : "/tmp");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	char env[sizeof path + 16];
-	snprintf(env, sizeof env, "CT_MARKER=%s", path);
-	const char *const envs[] = { env, NULL };
-	int status = ct_rerun("cancel-main", envs);
-	char buf[128] = "";
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	unlink(path);
-	ck_assert_int_eq(status, 0);
-	ck_assert_int_ge(n, 0);
-	ck_assert_str_eq(buf, "main cleanup\nmain cancelled\natexit\n");
+	char out[128];
+	ck_assert_int_eq(tst_rerun_marked("cancel-main", out, sizeof out), 0);
+	ck_assert_str_eq(out, "main cleanup\nmain cancelled\natexit\n");
 }
 END_TEST
 
-Suite *cancel_suite(void)
+TST_SUITE(cancel_suite)
 {
 	Suite *s = suite_create("cancel");
 	TCase *tc = tcase_create("cancel");
 	tcase_set_timeout(tc, 60);
-	ct_tcase_add_loop_signal_return(tc, cancel_blocked, 0, NPOINTS);
-	ct_tcase_add_signal_return(tc, cleanup_order);
+	tst_tcase_add_loop_signal_return(tc, cancel_blocked, 0, NPOINTS);
+	tst_tcase_add_signal_return(tc, cleanup_order);
 	tcase_add_test(tc, cleanup_defer_np);
-	if (ct_signal_return_keeps_tls("read_not_lost"))
-		ct_tcase_add_beyond_glibc(tc, read_not_lost, "glibc 2.36 acts "
+	if (tst_signal_return_keeps_tls("read_not_lost"))
+		tst_tcase_add_beyond_glibc(tc, read_not_lost, "glibc 2.36 acts "
 			"on the request after the read completed: the data "
 			"is lost");
-	ct_tcase_add_signal_return(tc, cancel_during_handler);
+	tst_tcase_add_signal_return(tc, cancel_during_handler);
 	tcase_add_test(tc, state_and_type);
 	tcase_add_test(tc, async_acts_at_once);
 	tcase_add_test(tc, cancel_ended);
-	ct_tcase_add_signal_return(tc, cond_cancel_passes_signal);
-	if (ct_signal_return_keeps_tls("sem_cancel_passes_post"))
-		ct_tcase_add_loop_beyond_glibc(tc, sem_cancel_passes_post, 0, 2,
+	tst_tcase_add_signal_return(tc, cond_cancel_passes_signal);
+	if (tst_signal_return_keeps_tls("sem_cancel_passes_post"))
+		tst_tcase_add_loop_beyond_glibc(tc, sem_cancel_passes_post, 0, 2,
 			"glibc 2.36's cancelled waiter takes a post's wake-up "
 			"with it: the other sleeps on with the value at 1");
 	tcase_add_test(tc, once_cancelled);
-	ct_tcase_add_signal_return(tc, once_cancelled_without_unwind_info);
+	tst_tcase_add_signal_return(tc, once_cancelled_without_unwind_info);
 	tcase_add_loop_test(tc, not_points_keep_request, 0, NNOT_POINTS);
 	tcase_add_test(tc, cancel_main);
 	suite_add_tcase(s, tc);

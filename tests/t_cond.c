@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "sync_tests.h"
+#include "common.h"
 
 struct gate {
 	pthread_mutex_t m;
@@ -67,7 +67,7 @@ START_TEST(signal_one_each)
 			pthread_mutex_unlock(&g.m);
 			if (d == i)
 				break;
-			ck_assert_int_lt(st_elapsed_ms(&s), 5000);
+			ck_assert_int_lt(tst_elapsed_ms(&s), 5000);
 			usleep(500);
 		}
 	}
@@ -214,30 +214,30 @@ START_TEST(timeouts)
 	pthread_mutex_lock(&m);
 	struct timespec s, t;
 	clock_gettime(CLOCK_MONOTONIC, &s);
-	t = st_deadline(CLOCK_REALTIME, 30);
+	t = tst_deadline(CLOCK_REALTIME, 30);
 	ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &t), ETIMEDOUT);
-	ck_assert_int_ge(st_elapsed_ms(&s), 29);
+	ck_assert_int_ge(tst_elapsed_ms(&s), 29);
 	clock_gettime(CLOCK_MONOTONIC, &s);
-	t = st_deadline(CLOCK_MONOTONIC, 30);
+	t = tst_deadline(CLOCK_MONOTONIC, 30);
 	ck_assert_int_eq(pthread_cond_timedwait(&mc, &m, &t), ETIMEDOUT);
-	ck_assert_int_ge(st_elapsed_ms(&s), 29);
-	t = st_deadline(CLOCK_MONOTONIC, 20);
+	ck_assert_int_ge(tst_elapsed_ms(&s), 29);
+	t = tst_deadline(CLOCK_MONOTONIC, 20);
 	ck_assert_int_eq(pthread_cond_clockwait(&c, &m, CLOCK_MONOTONIC, &t), ETIMEDOUT);
-	t = st_deadline(CLOCK_REALTIME, 20);
+	t = tst_deadline(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(pthread_cond_clockwait(&mc, &m, CLOCK_REALTIME, &t), ETIMEDOUT);
 	/* Past deadlines return at once; the mutex is held again. */
 	clock_gettime(CLOCK_MONOTONIC, &s);
 	struct timespec past = { 0, 5 }, neg = { -3, 0 };
 	ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &past), ETIMEDOUT);
 	ck_assert_int_eq(pthread_cond_timedwait(&mc, &m, &neg), ETIMEDOUT);
-	ck_assert_int_lt(st_elapsed_ms(&s), 50);
+	ck_assert_int_lt(tst_elapsed_ms(&s), 50);
 	ck_assert_int_eq(pthread_mutex_trylock(&m), EBUSY);
 	/* Bad input. */
 	t.tv_nsec = 1000000000L;
 	ck_assert_int_eq(pthread_cond_timedwait(&c, &m, &t), EINVAL);
 	t.tv_nsec = -1;
 	ck_assert_int_eq(pthread_cond_clockwait(&c, &m, CLOCK_MONOTONIC, &t), EINVAL);
-	t = st_deadline(CLOCK_REALTIME, 10);
+	t = tst_deadline(CLOCK_REALTIME, 10);
 	ck_assert_int_eq(pthread_cond_clockwait(&c, &m, CLOCK_THREAD_CPUTIME_ID, &t), EINVAL);
 	ck_assert_int_eq(pthread_cond_clockwait(&c, &m, 999, &t), EINVAL);
 	ck_assert_int_eq(pthread_mutex_trylock(&m), EBUSY);
@@ -258,7 +258,7 @@ START_TEST(errors_and_destroy)
 	wait_ready(&g, 1);
 	/* Destroying a condvar a thread is blocked on is undefined: the
 	 * library says EBUSY, glibc waits for ever. */
-	if (!ct_test_glibc())
+	if (!tst_test_glibc())
 		ck_assert_int_eq(pthread_cond_destroy(&g.c), EBUSY);
 	pthread_mutex_lock(&g.m);
 	g.go = 1;
@@ -302,7 +302,7 @@ END_TEST
 START_TEST(shared_across_fork)
 {
 	struct { pthread_mutex_t m; pthread_cond_t c; int turn; } *s =
-		st_shared(sizeof *s);
+		tst_shared(sizeof *s);
 	pthread_mutexattr_t ma;
 	pthread_condattr_t ca;
 	int v;
@@ -327,7 +327,7 @@ START_TEST(shared_across_fork)
 	}
 	if (pid == 0)
 		_exit(0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	ck_assert_int_eq(s->turn, 4000);
 }
 END_TEST
@@ -364,7 +364,7 @@ static void mtype_init(pthread_mutex_t *m, const struct mtype *t)
  * holds it once. */
 static int mtype_depth(const struct mtype *t)
 {
-	return t->type == PTHREAD_MUTEX_RECURSIVE && !ct_test_glibc() ? 3 : 1;
+	return t->type == PTHREAD_MUTEX_RECURSIVE && !tst_test_glibc() ? 3 : 1;
 }
 
 /* Failures seen by helper threads, reported by the test thread. */
@@ -439,10 +439,10 @@ static int wait_as(enum wait_kind k, pthread_cond_t *c, pthread_mutex_t *m)
 	struct timespec t;
 	switch (k) {
 	case WAIT_FAR:
-		t = st_deadline(CLOCK_REALTIME, 3600 * 1000L);
+		t = tst_deadline(CLOCK_REALTIME, 3600 * 1000L);
 		return pthread_cond_timedwait(c, m, &t);
 	case WAIT_SHORT:
-		t = st_deadline(CLOCK_MONOTONIC, 1);
+		t = tst_deadline(CLOCK_MONOTONIC, 1);
 		return pthread_cond_clockwait(c, m, CLOCK_MONOTONIC, &t);
 	default:
 		return pthread_cond_wait(c, m);
@@ -606,7 +606,7 @@ START_TEST(signalled_then_deadline_on_mutex)
 	for (int i = 0; i < NMTYPES; i++) {
 		static struct late l;
 		l = (struct late){ .c = PTHREAD_COND_INITIALIZER, .t = &mtypes[i],
-			.deadline = st_deadline(CLOCK_MONOTONIC, 60) };
+			.deadline = tst_deadline(CLOCK_MONOTONIC, 60) };
 		mtype_init(&l.m, l.t);
 		pthread_t th;
 		ck_assert_int_eq(pthread_create(&th, NULL, late_wait, &l), 0);
@@ -627,7 +627,7 @@ START_TEST(signalled_then_deadline_on_mutex)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		bool in_time = before(&now, &l.deadline);
 		/* Keep the mutex until well past the deadline. */
-		struct timespec until = st_deadline(CLOCK_MONOTONIC, 80);
+		struct timespec until = tst_deadline(CLOCK_MONOTONIC, 80);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL))
 			;
 		ck_assert_int_eq(pthread_mutex_unlock(&l.m), 0);
@@ -747,10 +747,10 @@ struct intr {
 static void *intr_wait(void *p)
 {
 	struct intr *w = p;
-	struct timespec rt = st_deadline(CLOCK_REALTIME, 60000);
-	struct timespec mono = st_deadline(CLOCK_MONOTONIC, 60000);
+	struct timespec rt = tst_deadline(CLOCK_REALTIME, 60000);
+	struct timespec mono = tst_deadline(CLOCK_MONOTONIC, 60000);
 	pthread_mutex_lock(&w->m);
-	atomic_store(&w->tid, ct_gettid());
+	atomic_store(&w->tid, tst_gettid());
 	int r = w->how == 0 ? pthread_cond_wait(&w->c, &w->m)
 	      : w->how == 1 ? pthread_cond_timedwait(&w->c, &w->m, &rt)
 	      : pthread_cond_clockwait(&w->c, &w->m, CLOCK_MONOTONIC, &mono);
@@ -777,16 +777,16 @@ START_TEST(signal_handler_does_not_end_wait)
 			static struct intr w;
 			w = (struct intr){ .m = PTHREAD_MUTEX_INITIALIZER,
 				.c = PTHREAD_COND_INITIALIZER, .how = h };
-			pthread_t th = ct_start(NULL, intr_wait, &w);
-			ct_wait_at_least(&w.tid, 1);
+			pthread_t th = tst_start(NULL, intr_wait, &w);
+			tst_wait_at_least(&w.tid, 1);
 			int tid = atomic_load(&w.tid);
 			for (int i = 0; i < INTR_ROUNDS; i++) {
-				ck_assert_int_eq(ct_wait_blocked(tid), 1);
+				ck_assert_int_eq(tst_wait_blocked(tid), 1);
 				int seen = atomic_load(&intr_handled);
 				ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
-				ct_wait_at_least(&intr_handled, seen + 1);
+				tst_wait_at_least(&intr_handled, seen + 1);
 				/* Back asleep, or returned: give it the time. */
-				ct_wait_blocked(tid);
+				tst_wait_blocked(tid);
 				ck_assert_msg(!atomic_load(&w.returned),
 					"pthread_cond_%s returned %d after signal "
 					"%d (SA_RESTART %s), not signalled",
@@ -797,7 +797,7 @@ START_TEST(signal_handler_does_not_end_wait)
 			w.go = 1;
 			ck_assert_int_eq(pthread_cond_signal(&w.c), 0);
 			ck_assert_int_eq(pthread_mutex_unlock(&w.m), 0);
-			ct_join(th);
+			tst_join(th);
 			ck_assert_int_eq(w.result, 0);
 			ck_assert_int_eq(w.go_seen, 1);
 			ck_assert_int_eq(pthread_cond_destroy(&w.c), 0);
@@ -807,22 +807,22 @@ START_TEST(signal_handler_does_not_end_wait)
 }
 END_TEST
 
-Suite *cond_suite(void)
+TST_SUITE(cond_suite)
 {
 	Suite *s = suite_create("cond");
-	TCase *tc = st_tcase("cond");
+	TCase *tc = tst_tcase("cond");
 	tcase_add_test(tc, signal_one_each);
 	tcase_add_test(tc, broadcast_all);
 	tcase_add_test(tc, producer_consumer);
 	tcase_add_test(tc, timeouts);
 	tcase_add_test(tc, errors_and_destroy);
-	ct_tcase_add_beyond_glibc(tc, recursive_mutex_wait, "glibc releases one "
+	tst_tcase_add_beyond_glibc(tc, recursive_mutex_wait, "glibc releases one "
 		"level of a recursive mutex: the signaller never gets it");
 	tcase_add_test(tc, shared_across_fork);
 	tcase_add_test(tc, signal_morph_handover);
 	tcase_add_test(tc, signalled_then_deadline_on_mutex);
 	tcase_add_test(tc, destroy_after_broadcast_under_mutex);
-	ct_tcase_add_signal_return(tc, signal_handler_does_not_end_wait);
+	tst_tcase_add_signal_return(tc, signal_handler_does_not_end_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }

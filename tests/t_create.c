@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "core.h"
+#include "common.h"
 #include "tlsmod.h"
 
 /* ---- return values: returning, pthread_exit, pthread_exit deep down ---- */
@@ -64,11 +64,11 @@ START_TEST(test_return_values)
 	const int n = sizeof cases / sizeof *cases;
 	pthread_t th[n];
 	for (int i = 0; i < n; i++)
-		th[i] = ct_start(NULL, ret_thread, (void *)&cases[i]);
+		th[i] = tst_start(NULL, ret_thread, (void *)&cases[i]);
 	for (int i = n - 1; i >= 0; i--)
-		ck_assert_ptr_eq(ct_join(th[i]), cases[i].value);
+		ck_assert_ptr_eq(tst_join(th[i]), cases[i].value);
 	/* a NULL value pointer is allowed */
-	pthread_t t = ct_start(NULL, ret_thread, (void *)&cases[3]);
+	pthread_t t = tst_start(NULL, ret_thread, (void *)&cases[3]);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 }
 END_TEST
@@ -87,7 +87,7 @@ static void *self_thread(void *arg)
 	sched_yield();
 	s->self2 = pthread_self();
 	s->equal = pthread_equal(s->self1, s->self2);
-	ct_check_own(s->self1, 1);
+	tst_check_own(s->self1, 1);
 	return NULL;
 }
 
@@ -97,11 +97,11 @@ START_TEST(test_self_equal)
 	pthread_t th[4];
 	pthread_t me = pthread_self();
 	ck_assert(pthread_equal(me, pthread_self()));
-	ct_check_own(me, 0);
+	tst_check_own(me, 0);
 	for (int i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, self_thread, &s[i]);
+		th[i] = tst_start(NULL, self_thread, &s[i]);
 	for (int i = 0; i < 4; i++) {
-		ct_join(th[i]);
+		tst_join(th[i]);
 		ck_assert(s[i].equal);
 		ck_assert(pthread_equal(s[i].self1, th[i]));
 		ck_assert(!pthread_equal(s[i].self1, me));
@@ -121,9 +121,9 @@ static int many_tid[MANY];
 static void *many_thread(void *arg)
 {
 	intptr_t i = (intptr_t)arg;
-	many_tid[i] = ct_gettid();
+	many_tid[i] = tst_gettid();
 	atomic_fetch_add(&many_alive, 1);
-	ct_wait_at_least(&many_release, 1);
+	tst_wait_at_least(&many_release, 1);
 	return (void *)(i * 3 + 1);
 }
 
@@ -137,23 +137,23 @@ START_TEST(test_thousand_alive)
 	/* 256 KiB stacks: a 32-bit address space has no room for a
 	 * thousand default ones (8 MiB). */
 	static pthread_t th[MANY];
-	int n = ct_test_scaled(MANY, 10);
+	int n = tst_test_scaled(MANY, 10);
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 256 << 10);
 	for (intptr_t i = 0; i < n; i++)
-		th[i] = ct_start(&a, many_thread, (void *)i);
+		th[i] = tst_start(&a, many_thread, (void *)i);
 	pthread_attr_destroy(&a);
-	ct_wait_at_least(&many_alive, n);
-	ck_assert_int_ge(ct_count_tasks(), n + 1);
+	tst_wait_at_least(&many_alive, n);
+	ck_assert_int_ge(tst_count_tasks(), n + 1);
 	qsort(many_tid, n, sizeof *many_tid, cmp_int);
 	for (int i = 1; i < n; i++)
 		ck_assert_int_ne(many_tid[i - 1], many_tid[i]);
 	atomic_store(&many_release, 1);
 	for (intptr_t i = 0; i < n; i++)
-		ck_assert_ptr_eq(ct_join(th[i]), (void *)(i * 3 + 1));
-	ct_test_quiesce();
-	ck_assert_int_eq(ct_tasks_settle(1), 1);
+		ck_assert_ptr_eq(tst_join(th[i]), (void *)(i * 3 + 1));
+	tst_test_quiesce();
+	ck_assert_int_eq(tst_tasks_settle(1), 1);
 }
 END_TEST
 
@@ -169,7 +169,7 @@ static void *blocker_thread(void *arg)
 {
 	struct blocker *b = arg;
 	atomic_store(&b->started, 1);
-	ct_wait_at_least(&b->go, 1);
+	tst_wait_at_least(&b->go, 1);
 	atomic_store(&b->done, 1);
 	return b->value;
 }
@@ -183,16 +183,16 @@ START_TEST(test_detach)
 		pthread_attr_init(&attr);
 		if (via_attr)
 			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_t th = ct_start(&attr, blocker_thread, &b);
+		pthread_t th = tst_start(&attr, blocker_thread, &b);
 		pthread_attr_destroy(&attr);
-		ct_wait_at_least(&b.started, 1);
+		tst_wait_at_least(&b.started, 1);
 		if (!via_attr)
 			ck_assert_int_eq(pthread_detach(th), 0);
 		/* still alive (waits for go), so the handle is valid */
 		ck_assert_int_eq(pthread_join(th, NULL), EINVAL);
 		ck_assert_int_eq(pthread_detach(th), EINVAL);
 		atomic_store(&b.go, 1);
-		ct_wait_at_least(&b.done, 1);
+		tst_wait_at_least(&b.done, 1);
 	}
 }
 END_TEST
@@ -200,7 +200,7 @@ END_TEST
 /* Says its tid, and ends. */
 static void *tid_thread(void *arg)
 {
-	atomic_store((atomic_int *)arg, ct_gettid());
+	atomic_store((atomic_int *)arg, tst_gettid());
 	return NULL;
 }
 
@@ -209,18 +209,18 @@ START_TEST(test_detach_exited)
 {
 	static const struct ret_case c = { RETURN, NULL };
 	for (int i = 0; i < 3; i++)
-		ct_join(ct_start(NULL, ret_thread, (void *)&c));
-	ct_test_quiesce();
-	int maps = ct_count_maps();
+		tst_join(tst_start(NULL, ret_thread, (void *)&c));
+	tst_test_quiesce();
+	int maps = tst_count_maps();
 	for (int i = 0; i < 50; i++) {
 		atomic_int tid = 0;
-		pthread_t th = ct_start(NULL, tid_thread, &tid);
-		ct_wait_at_least(&tid, 1);
-		ck_assert(ct_wait_ended(atomic_load(&tid)));	/* not joined */
+		pthread_t th = tst_start(NULL, tid_thread, &tid);
+		tst_wait_at_least(&tid, 1);
+		ck_assert(tst_wait_ended(atomic_load(&tid)));	/* not joined */
 		ck_assert_int_eq(pthread_detach(th), 0);
 	}
-	ct_test_quiesce();
-	ck_assert_int_le(ct_count_maps(), maps);
+	tst_test_quiesce();
+	ck_assert_int_le(tst_count_maps(), maps);
 }
 END_TEST
 
@@ -238,14 +238,14 @@ START_TEST(test_detached_many)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int n = ct_test_scaled(500, 5);
+	int n = tst_test_scaled(500, 5);
 	for (int i = 0; i < n; i++)
-		ct_start(&attr, count_thread, NULL);
+		tst_start(&attr, count_thread, NULL);
 	pthread_attr_destroy(&attr);
-	ct_wait_at_least(&detached_runs, n);
+	tst_wait_at_least(&detached_runs, n);
 	/* and a joinable one still works afterwards */
 	static const struct ret_case c = { RETURN, (void *)5 };
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, ret_thread, (void *)&c)),
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, ret_thread, (void *)&c)),
 			 (void *)5);
 }
 END_TEST
@@ -260,8 +260,8 @@ static void *join_self_thread(void *arg)
 START_TEST(test_join_self)
 {
 	ck_assert_int_eq(pthread_join(pthread_self(), NULL), EDEADLK);
-	pthread_t th = ct_start(NULL, join_self_thread, NULL);
-	ck_assert_int_eq((intptr_t)ct_join(th), EDEADLK);
+	pthread_t th = tst_start(NULL, join_self_thread, NULL);
+	ck_assert_int_eq((intptr_t)tst_join(th), EDEADLK);
 }
 END_TEST
 
@@ -282,8 +282,8 @@ START_TEST(test_join_running)
 {
 	static int value;
 	struct blocker b = { .value = &value };
-	pthread_t th = ct_start(NULL, blocker_thread, &b);
-	ct_wait_at_least(&b.started, 1);
+	pthread_t th = tst_start(NULL, blocker_thread, &b);
+	tst_wait_at_least(&b.started, 1);
 	void *ret = NULL;
 
 	ck_assert_int_eq(pthread_tryjoin_np(th, &ret), EBUSY);
@@ -314,8 +314,8 @@ START_TEST(test_join_bad_timespec)
 {
 	static const long bad_nsec[] = { 1000000000, -1, LONG_MAX };
 	struct blocker b = { .value = NULL };
-	pthread_t th = ct_start(NULL, blocker_thread, &b);
-	ct_wait_at_least(&b.started, 1);
+	pthread_t th = tst_start(NULL, blocker_thread, &b);
+	tst_wait_at_least(&b.started, 1);
 	for (size_t i = 0; i < sizeof bad_nsec / sizeof *bad_nsec; i++) {
 		struct timespec ts = in_ms(CLOCK_REALTIME, 1000);
 		ts.tv_nsec = bad_nsec[i];
@@ -324,7 +324,7 @@ START_TEST(test_join_bad_timespec)
 						      &ts), EINVAL);
 	}
 	atomic_store(&b.go, 1);
-	ct_join(th);
+	tst_join(th);
 }
 END_TEST
 
@@ -334,7 +334,7 @@ START_TEST(test_tryjoin_finished)
 	static int value;
 	for (int timed = 0; timed < 2; timed++) {
 		struct blocker b = { .value = &value, .go = 1 };
-		pthread_t th = ct_start(NULL, blocker_thread, &b);
+		pthread_t th = tst_start(NULL, blocker_thread, &b);
 		void *ret = NULL;
 		int err;
 		if (timed) {
@@ -389,7 +389,7 @@ static void *interrupt_thread(void *arg)
 	while (task_state(joiner) != 'S')
 		sched_yield();
 	syscall(SYS_tgkill, getpid(), joiner, SIGUSR1);
-	ct_wait_at_least(&eintr_hits, hits + 1);
+	tst_wait_at_least(&eintr_hits, hits + 1);
 	return NULL;
 }
 
@@ -400,19 +400,19 @@ START_TEST(test_errno_preserved)
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	for (int i = 0; i < 10; i++) {
 		errno = 4242;
-		pthread_t th = ct_start(NULL, interrupt_thread,
-					(void *)(intptr_t)ct_gettid());
+		pthread_t th = tst_start(NULL, interrupt_thread,
+					(void *)(intptr_t)tst_gettid());
 		ck_assert_int_eq(errno, 4242);
 		ck_assert_int_eq(pthread_join(th, NULL), 0);
 		ck_assert_msg(errno == 4242, "errno %d after an interrupted join",
 			      errno);
 	}
 	enum { PER_CYCLE = 4 };
-	for (int i = 0; i < ct_test_scaled(2000, 10); i++) {
+	for (int i = 0; i < tst_test_scaled(2000, 10); i++) {
 		pthread_t th[PER_CYCLE];
 		errno = 4242;
 		for (intptr_t k = 0; k < PER_CYCLE; k++)
-			th[k] = ct_start(NULL, yield_thread, (void *)(i + k));
+			th[k] = tst_start(NULL, yield_thread, (void *)(i + k));
 		int after_create = errno;
 		for (int k = 0; k < PER_CYCLE; k++) {
 			int err = k == PER_CYCLE - 1 && i % 2 ? pthread_detach(th[k])
@@ -456,12 +456,12 @@ START_TEST(test_nested_create)
 {
 	pthread_t th[4];
 	for (intptr_t i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, parent_thread, (void *)(i + 10));
+		th[i] = tst_start(NULL, parent_thread, (void *)(i + 10));
 	for (intptr_t i = 0; i < 4; i++) {
-		struct { intptr_t r; pthread_t *orphan; } *out = ct_join(th[i]);
+		struct { intptr_t r; pthread_t *orphan; } *out = tst_join(th[i]);
 		ck_assert_ptr_nonnull(out);
 		ck_assert_int_eq(out->r, (i + 10) * 2);
-		ck_assert_int_eq((intptr_t)ct_join(*out->orphan), (i + 11) * 2);
+		ck_assert_int_eq((intptr_t)tst_join(*out->orphan), (i + 11) * 2);
 		free(out->orphan);
 		free(out);
 	}
@@ -504,10 +504,10 @@ START_TEST(test_concurrent_creators)
 {
 	pthread_t th[CREATORS];
 	for (int i = 0; i < CREATORS; i++)
-		th[i] = ct_start(NULL, creator_thread, NULL);
+		th[i] = tst_start(NULL, creator_thread, NULL);
 	for (int i = 0; i < CREATORS; i++)
-		ck_assert_int_eq((intptr_t)ct_join(th[i]), 0);
-	ct_wait_at_least(&storm_detached, CREATORS * CREATES);
+		ck_assert_int_eq((intptr_t)tst_join(th[i]), 0);
+	tst_wait_at_least(&storm_detached, CREATORS * CREATES);
 }
 END_TEST
 
@@ -518,7 +518,7 @@ static long outlive_result;
 
 static void *outlive_thread(void *arg)
 {
-	ct_wait_at_least(&others_joined, 1);
+	tst_wait_at_least(&others_joined, 1);
 	/* real work after every other thread is gone */
 	long sum = 0;
 	for (int round = 0; round < 50; round++) {
@@ -544,16 +544,16 @@ START_TEST(test_detached_outlives)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	ct_start(&attr, outlive_thread, NULL);
+	tst_start(&attr, outlive_thread, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_t th[4];
 	static const struct ret_case c = { RETURN, NULL };
 	for (int i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, ret_thread, (void *)&c);
+		th[i] = tst_start(NULL, ret_thread, (void *)&c);
 	for (int i = 0; i < 4; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	atomic_store(&others_joined, 1);
-	ct_wait_at_least(&outlive_done, 1);
+	tst_wait_at_least(&outlive_done, 1);
 	long expect = 0;
 	for (int round = 0; round < 50; round++) {
 		long n = 1000 + round * 37;
@@ -572,16 +572,8 @@ static atomic_int exit_main_left = EXIT_MAIN_THREADS;
 /* The initial thread has exited once its task is a zombie. */
 static int main_task_gone(void)
 {
-	char path[64], line[1024];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat",
-		 (int)getpid(), (int)getpid());
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char *p = fgets(line, sizeof line, f);
-	fclose(f);
-	p = p ? strrchr(line, ')') : NULL;
-	return p && (p[2] == 'Z' || p[2] == 'X');
+	char state = tst_task_state(getpid());
+	return state == 'Z' || state == 'X';
 }
 
 static pthread_t exit_main_handle;
@@ -619,47 +611,34 @@ static void exit_main_dtor(void *value)
 	fputs(value, exit_main_marker);
 }
 
-int ct_exit_main_scenario(void)
+static int exit_main_scenario(void)
 {
-	const char *path = getenv("CT_MARKER");
-	CT_CHILD_CHECK(path != NULL);
-	exit_main_marker = fopen(path, "w");
-	CT_CHILD_CHECK(exit_main_marker != NULL);
-	CT_CHILD_CHECK(atexit(exit_main_atexit) == 0);
+	exit_main_marker = tst_marker();
+	TST_CHILD_CHECK(exit_main_marker != NULL);
+	TST_CHILD_CHECK(atexit(exit_main_atexit) == 0);
 	pthread_key_t key;
-	CT_CHILD_CHECK(pthread_key_create(&key, exit_main_dtor) == 0);
-	CT_CHILD_CHECK(pthread_setspecific(key, "main dtor\n") == 0);
+	TST_CHILD_CHECK(pthread_key_create(&key, exit_main_dtor) == 0);
+	TST_CHILD_CHECK(pthread_setspecific(key, "main dtor\n") == 0);
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
 	exit_main_handle = pthread_self();
 	for (int i = 0; i < EXIT_MAIN_THREADS; i++) {
 		pthread_t th;
-		CT_CHILD_CHECK(pthread_create(&th, i % 2 ? &detached : NULL,
+		TST_CHILD_CHECK(pthread_create(&th, i % 2 ? &detached : NULL,
 					      exit_main_thread,
 					      i == 0 ? &exit_main_joined : NULL) == 0);
 	}
 	pthread_exit((void *)0x1234);
 }
 
+TST_SCENARIO("exit-main", exit_main_scenario);
+
 START_TEST(test_exit_from_main)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[512];
-	snprintf(path, sizeof path, "%s/ct-exit-main-XXXXXX", tmp ? tmp : "/tmp");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	char env[sizeof path + 16];
-	snprintf(env, sizeof env, "CT_MARKER=%s", path);
-	const char *const envs[] = { env, NULL };
-	int status = ct_rerun("exit-main", envs);
-	char buf[128] = "";
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	unlink(path);
-	ck_assert_int_eq(status, 0);
-	ck_assert_int_ge(n, 0);
-	ck_assert_str_eq(buf, "main dtor\nlast 6\njoined 1\natexit\n");
+	char out[128];
+	ck_assert_int_eq(tst_rerun_marked("exit-main", out, sizeof out), 0);
+	ck_assert_str_eq(out, "main dtor\nlast 6\njoined 1\natexit\n");
 }
 END_TEST
 
@@ -669,18 +648,18 @@ START_TEST(test_maps_flat)
 {
 	static const struct ret_case c = { RETURN, NULL };
 	for (int i = 0; i < 3; i++)
-		ct_join(ct_start(NULL, ret_thread, (void *)&c));
-	int before = ct_count_maps();
+		tst_join(tst_start(NULL, ret_thread, (void *)&c));
+	int before = tst_count_maps();
 	for (int i = 0; i < 100; i++)
-		ct_join(ct_start(NULL, ret_thread, (void *)&c));
-	int after = ct_count_maps();
+		tst_join(tst_start(NULL, ret_thread, (void *)&c));
+	int after = tst_count_maps();
 	ck_assert_int_le(after, before);
 }
 END_TEST
 
 /* ---- thread exit leaks nothing: malloc'ed bytes and mappings stay flat ---- */
 
-static const struct ct_tls_probe *leak_probe;
+static const struct tst_tls_probe *leak_probe;
 static atomic_int leak_runs, leak_bad;
 
 static void *leak_cycle_thread(void *arg)
@@ -696,7 +675,7 @@ static void *leak_cycle_thread(void *arg)
 
 static size_t malloc_in_use(void)
 {
-	return ct_malloc_in_use();
+	return tst_malloc_in_use();
 }
 
 /* Runs `cycles' threads one after the other, joinable or detached. */
@@ -704,12 +683,12 @@ static void leak_cycles(const pthread_attr_t *attr, int cycles)
 {
 	for (int i = 0; i < cycles; i++) {
 		int runs = atomic_load(&leak_runs);
-		pthread_t th = ct_start(attr, leak_cycle_thread,
+		pthread_t th = tst_start(attr, leak_cycle_thread,
 					(void *)(uintptr_t)i);
 		if (attr)
-			ct_wait_at_least(&leak_runs, runs + 1);
+			tst_wait_at_least(&leak_runs, runs + 1);
 		else
-			ct_join(th);
+			tst_join(th);
 	}
 }
 
@@ -717,32 +696,29 @@ START_TEST(test_exit_no_leak)
 {
 	/* _i == 1: every thread also touches a dlopen'ed module's TLS */
 	if (_i) {
-		void *h = dlopen(ct_test_module("tlsdl.so"), RTLD_NOW);
-		ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
-		leak_probe = dlsym(h, "tlsdl_probe");
-		ck_assert_ptr_nonnull(leak_probe);
+		leak_probe = tst_module_symbol("tlsdl.so", "tlsdl_probe");
 	}
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
-	const int cycles = ct_test_scaled(3000, 10);
+	const int cycles = tst_test_scaled(3000, 10);
 	/* what a warm cache holds is not a leak */
 	leak_cycles(NULL, 200);
 	leak_cycles(&detached, 200);
 	leak_cycles(NULL, 200);
 	size_t bytes = malloc_in_use();
-	int maps = ct_count_maps();
+	int maps = tst_count_maps();
 	leak_cycles(NULL, cycles);
 	ck_assert_msg(malloc_in_use() <= bytes + 64 * 1024,
 		      "%zu bytes more in use after %d create/join cycles",
 		      malloc_in_use() - bytes, cycles);
-	ck_assert_int_le(ct_count_maps(), maps);
+	ck_assert_int_le(tst_count_maps(), maps);
 	/* detached: a few may still be on their way out when we look */
 	leak_cycles(&detached, cycles);
 	ck_assert_msg(malloc_in_use() <= bytes + 128 * 1024,
 		      "%zu bytes more in use after %d detached threads",
 		      malloc_in_use() - bytes, cycles);
-	ck_assert_int_le(ct_count_maps(), maps + 32);
+	ck_assert_int_le(tst_count_maps(), maps + 32);
 	pthread_attr_destroy(&detached);
 	ck_assert_int_eq(atomic_load(&leak_bad), 0);
 }
@@ -757,7 +733,7 @@ static atomic_int arena_tid[ARENA_THREADS];
 static void *arena_thread(void *arg)
 {
 	int i = (int)(intptr_t)arg;
-	atomic_store(&arena_tid[i], ct_gettid());
+	atomic_store(&arena_tid[i], tst_gettid());
 	while (sem_wait(&arena_release[i]))
 		;
 	return NULL;
@@ -775,18 +751,18 @@ START_TEST(test_no_arena_when_ending)
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&a, 8 << 20);
-	int arenas = ct_malloc_arenas();
+	int arenas = tst_malloc_arenas();
 	for (int i = 0; i < ARENA_THREADS; i++) {
 		sem_init(&arena_release[i], 0, 0);
 		arena_tid[i] = 0;
-		ct_start(&a, arena_thread, (void *)(intptr_t)i);
+		tst_start(&a, arena_thread, (void *)(intptr_t)i);
 	}
 	for (int i = 0; i < ARENA_THREADS; i++) {
-		ct_wait_at_least(&arena_tid[i], 1);
+		tst_wait_at_least(&arena_tid[i], 1);
 		sem_post(&arena_release[i]);
-		ck_assert(ct_wait_ended(atomic_load(&arena_tid[i])));
+		ck_assert(tst_wait_ended(atomic_load(&arena_tid[i])));
 	}
-	ck_assert_int_eq(ct_malloc_arenas(), arenas);
+	ck_assert_int_eq(tst_malloc_arenas(), arenas);
 	pthread_attr_destroy(&a);
 }
 END_TEST
@@ -819,7 +795,7 @@ static void (*const once_fns[ONCES])(void) = {
 
 static void *once_thread(void *arg)
 {
-	ct_gate_pass(&once_gate, ONCE_THREADS);
+	tst_gate_pass(&once_gate, ONCE_THREADS);
 	for (int i = 0; i < ONCES; i++) {
 		if (pthread_once(&onces[i], once_fns[i]) != 0)
 			atomic_fetch_add(&once_bad, 1);
@@ -836,9 +812,9 @@ START_TEST(test_once)
 		onces[i] = (pthread_once_t)PTHREAD_ONCE_INIT;
 	pthread_t th[ONCE_THREADS];
 	for (int i = 0; i < ONCE_THREADS; i++)
-		th[i] = ct_start(NULL, once_thread, NULL);
+		th[i] = tst_start(NULL, once_thread, NULL);
 	for (int i = 0; i < ONCE_THREADS; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	ck_assert_int_eq(atomic_load(&once_bad), 0);
 	for (int i = 0; i < ONCES; i++) {
 		ck_assert_int_eq(atomic_load(&once_runs[i]), 1);
@@ -874,54 +850,54 @@ static int refused_child(void *arg)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	/* bigger than anything a cache could hold: this create must map */
-	CT_CHILD_CHECK(pthread_attr_setstacksize(&attr, 64 << 20) == 0);
+	TST_CHILD_CHECK(pthread_attr_setstacksize(&attr, 64 << 20) == 0);
 	int resource = how == BY_NPROC ? RLIMIT_NPROC :
 		       how == BY_AS ? RLIMIT_AS : RLIMIT_RTPRIO;
 	struct rlimit saved, lim;
-	CT_CHILD_CHECK(getrlimit(resource, &saved) == 0);
+	TST_CHILD_CHECK(getrlimit(resource, &saved) == 0);
 	lim = saved;
 	if (how == BY_NPROC || how == BY_SCHED) {
 		/* this process already counts as 1; no real-time priority */
 		lim.rlim_cur = how == BY_NPROC ? 1 : 0;
-		CT_CHILD_CHECK(setrlimit(resource, &lim) == 0);
+		TST_CHILD_CHECK(setrlimit(resource, &lim) == 0);
 		if (how == BY_SCHED) {
 			struct sched_param sp = { .sched_priority = 1 };
-			CT_CHILD_CHECK(pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED) == 0);
-			CT_CHILD_CHECK(pthread_attr_setschedpolicy(&attr, SCHED_FIFO) == 0);
-			CT_CHILD_CHECK(pthread_attr_setschedparam(&attr, &sp) == 0);
+			TST_CHILD_CHECK(pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED) == 0);
+			TST_CHILD_CHECK(pthread_attr_setschedpolicy(&attr, SCHED_FIFO) == 0);
+			TST_CHILD_CHECK(pthread_attr_setschedparam(&attr, &sp) == 0);
 		}
 		/* root is exempt from both limits (CAP_SYS_RESOURCE,
 		 * CAP_SYS_NICE): drop to an ordinary uid */
 		if (geteuid() == 0) {
-			CT_CHILD_CHECK(setresgid(65534, 65534, 65534) == 0);
-			CT_CHILD_CHECK(setresuid(65534, 65534, 65534) == 0);
+			TST_CHILD_CHECK(setresgid(65534, 65534, 65534) == 0);
+			TST_CHILD_CHECK(setresuid(65534, 65534, 65534) == 0);
 		}
 	} else {
 		long vm = vm_size_bytes();
-		CT_CHILD_CHECK(vm > 0);
+		TST_CHILD_CHECK(vm > 0);
 		lim.rlim_cur = vm + (4 << 20);
-		CT_CHILD_CHECK(setrlimit(resource, &lim) == 0);
+		TST_CHILD_CHECK(setrlimit(resource, &lim) == 0);
 	}
 	pthread_t th;
 	for (int i = 0; i < 3; i++) {
 		int err = pthread_create(&th, &attr, ret_thread, (void *)&c);
 		if (err != refusal_err[how])
 			fprintf(stderr, "pthread_create: %s\n", strerror(err));
-		CT_CHILD_CHECK(err == refusal_err[how]);
-		CT_CHILD_CHECK(ct_tasks_settle(1) == 1);	/* nothing half-made */
+		TST_CHILD_CHECK(err == refusal_err[how]);
+		TST_CHILD_CHECK(tst_tasks_settle(1) == 1);	/* nothing half-made */
 	}
 	lim.rlim_cur = saved.rlim_cur;
-	CT_CHILD_CHECK(setrlimit(resource, &lim) == 0);
+	TST_CHILD_CHECK(setrlimit(resource, &lim) == 0);
 	if (how == BY_SCHED)	/* still unprivileged: an ordinary policy */
-		CT_CHILD_CHECK(pthread_attr_setschedpolicy(&attr, SCHED_OTHER) == 0 &&
+		TST_CHILD_CHECK(pthread_attr_setschedpolicy(&attr, SCHED_OTHER) == 0 &&
 			       pthread_attr_setschedparam(&attr, &(struct sched_param){ 0 }) == 0);
-	CT_CHILD_CHECK(pthread_create(&th, &attr, ret_thread, (void *)&c) == 0);
+	TST_CHILD_CHECK(pthread_create(&th, &attr, ret_thread, (void *)&c) == 0);
 	void *ret;
-	CT_CHILD_CHECK(pthread_join(th, &ret) == 0);
-	CT_CHILD_CHECK(ret == (void *)9);
-	CT_CHILD_CHECK(pthread_create(&th, NULL, ret_thread, (void *)&c) == 0);
-	CT_CHILD_CHECK(pthread_join(th, &ret) == 0);
-	CT_CHILD_CHECK(ret == (void *)9);
+	TST_CHILD_CHECK(pthread_join(th, &ret) == 0);
+	TST_CHILD_CHECK(ret == (void *)9);
+	TST_CHILD_CHECK(pthread_create(&th, NULL, ret_thread, (void *)&c) == 0);
+	TST_CHILD_CHECK(pthread_join(th, &ret) == 0);
+	TST_CHILD_CHECK(ret == (void *)9);
 	return 0;
 }
 
@@ -947,11 +923,11 @@ static int address_limit_holds(void)
 START_TEST(test_create_refused)
 {
 	/* _i: BY_NPROC, BY_AS, BY_SCHED */
-	ck_assert_int_eq(ct_in_child(refused_child, (void *)(intptr_t)_i), 0);
+	ck_assert_int_eq(tst_in_child(refused_child, (void *)(intptr_t)_i), 0);
 }
 END_TEST
 
-Suite *create_suite(void)
+TST_SUITE(create_suite)
 {
 	Suite *s = suite_create("create");
 	TCase *tc = tcase_create("basic");
@@ -961,10 +937,10 @@ Suite *create_suite(void)
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_detach_exited);
 	tcase_add_test(tc, test_detached_many);
-	ct_tcase_add_signal_return(tc, test_errno_preserved);
+	tst_tcase_add_signal_return(tc, test_errno_preserved);
 	tcase_add_test(tc, test_join_self);
 	tcase_add_test(tc, test_join_running);
-	ct_tcase_add_beyond_glibc(tc, test_join_bad_timespec,
+	tst_tcase_add_beyond_glibc(tc, test_join_bad_timespec,
 		"glibc 2.36 spins until the thread ends; its manual names EINVAL");
 	tcase_add_test(tc, test_tryjoin_finished);
 	tcase_add_test(tc, test_nested_create);
@@ -979,7 +955,7 @@ Suite *create_suite(void)
 	if (address_limit_holds())
 		tcase_add_loop_test(tc, test_create_refused, BY_AS, BY_AS + 1);
 	else
-		ct_test_left_out("test_create_refused:1", "RLIMIT_AS does not "
+		tst_test_left_out("test_create_refused:1", "RLIMIT_AS does not "
 				 "stop mmap here (qemu-user ignores it)");
 	tcase_add_loop_test(tc, test_create_refused, BY_SCHED, BY_SCHED + 1);
 	suite_add_tcase(s, tc);

@@ -12,7 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "core.h"
+#include "common.h"
 
 /* Keeps stdio and malloc locks busy in the parent while others fork. */
 static atomic_int busy_stop;
@@ -52,25 +52,25 @@ struct fork_job {
 static int fork_child(void *arg)
 {
 	const struct fork_job *j = arg;
-	CT_CHILD_CHECK(pthread_equal(pthread_self(), j->self));
-	CT_CHILD_CHECK(ct_gettid() == getpid());
+	TST_CHILD_CHECK(pthread_equal(pthread_self(), j->self));
+	TST_CHILD_CHECK(tst_gettid() == getpid());
 	void *blocks[64];
 	for (int i = 0; i < 64; i++) {
 		blocks[i] = malloc(1 + i * 997);
-		CT_CHILD_CHECK(blocks[i] != NULL);
+		TST_CHILD_CHECK(blocks[i] != NULL);
 		memset(blocks[i], i, 1 + i * 997);
 	}
 	for (int i = 0; i < 64; i++)
 		free(blocks[i]);
-	CT_CHILD_CHECK(dup2(j->fd, STDOUT_FILENO) == STDOUT_FILENO);
+	TST_CHILD_CHECK(dup2(j->fd, STDOUT_FILENO) == STDOUT_FILENO);
 	pthread_t th;
-	CT_CHILD_CHECK(pthread_create(&th, NULL, child_thread, (void *)1) == 0);
+	TST_CHILD_CHECK(pthread_create(&th, NULL, child_thread, (void *)1) == 0);
 	void *ret;
-	CT_CHILD_CHECK(pthread_join(th, &ret) == 0);
-	CT_CHILD_CHECK(ret != NULL);
+	TST_CHILD_CHECK(pthread_join(th, &ret) == 0);
+	TST_CHILD_CHECK(ret != NULL);
 	free(ret);
 	printf("child main\n");
-	CT_CHILD_CHECK(fflush(stdout) == 0);
+	TST_CHILD_CHECK(fflush(stdout) == 0);
 	return 0;
 }
 
@@ -82,7 +82,7 @@ static intptr_t fork_once(void)
 	if (pipe(fds))
 		return 1;
 	struct fork_job j = { fds[1], pthread_self() };
-	int status = ct_in_child(fork_child, &j);
+	int status = tst_in_child(fork_child, &j);
 	close(fds[1]);
 	char buf[128] = "";
 	ssize_t n = 0, r;
@@ -111,12 +111,12 @@ START_TEST(test_fork_from_thread)
 {
 	pthread_t busy[2];
 	for (int i = 0; i < 2; i++)
-		busy[i] = ct_start(NULL, busy_thread, NULL);
-	pthread_t th = ct_start(NULL, forking_thread, NULL);
-	intptr_t err = (intptr_t)ct_join(th);
+		busy[i] = tst_start(NULL, busy_thread, NULL);
+	pthread_t th = tst_start(NULL, forking_thread, NULL);
+	intptr_t err = (intptr_t)tst_join(th);
 	atomic_store(&busy_stop, 1);
 	for (int i = 0; i < 2; i++)
-		ck_assert_ptr_null(ct_join(busy[i]));
+		ck_assert_ptr_null(tst_join(busy[i]));
 	ck_assert_msg(err == 0, "fork from a thread: %s %d",
 		      err >= 1000 ? "child exit status" : "code",
 		      (int)(err >= 1000 ? err - 1000 : err));
@@ -127,19 +127,19 @@ START_TEST(test_fork_from_main)
 {
 	pthread_t busy[2];
 	for (int i = 0; i < 2; i++)
-		busy[i] = ct_start(NULL, busy_thread, NULL);
+		busy[i] = tst_start(NULL, busy_thread, NULL);
 	intptr_t err = 0;
 	for (int i = 0; i < 10 && !err; i++)
 		err = fork_once();
 	atomic_store(&busy_stop, 1);
 	for (int i = 0; i < 2; i++)
-		ck_assert_ptr_null(ct_join(busy[i]));
+		ck_assert_ptr_null(tst_join(busy[i]));
 	ck_assert_msg(err == 0, "fork from main: %s %d",
 		      err >= 1000 ? "child exit status" : "code",
 		      (int)(err >= 1000 ? err - 1000 : err));
 	/* the parent's threads still work */
-	pthread_t th = ct_start(NULL, child_thread, NULL);
-	free(ct_join(th));
+	pthread_t th = tst_start(NULL, child_thread, NULL);
+	free(tst_join(th));
 }
 END_TEST
 
@@ -198,9 +198,9 @@ static void *joinable_churn(void *arg)
 START_TEST(test_fork_while_churning)
 {
 	atomic_store(&churn_stop, 0);
-	pthread_t churn[2] = { ct_start(NULL, detached_churn, NULL),
-			       ct_start(NULL, joinable_churn, NULL) };
-	int hung = 0, died = 0, failed = 0, rounds = ct_test_scaled(400, 40);
+	pthread_t churn[2] = { tst_start(NULL, detached_churn, NULL),
+			       tst_start(NULL, joinable_churn, NULL) };
+	int hung = 0, died = 0, failed = 0, rounds = tst_test_scaled(400, 40);
 	for (int round = 0; round < rounds && !hung && !died && !failed; round++) {
 		fflush(NULL);
 		pid_t pid = fork();
@@ -222,8 +222,8 @@ START_TEST(test_fork_while_churning)
 			failed++;
 	}
 	atomic_store(&churn_stop, 1);
-	ct_join(churn[0]);
-	ct_join(churn[1]);
+	tst_join(churn[0]);
+	tst_join(churn[1]);
 	ck_assert_msg(!hung && !died && !failed,
 		      "of %d forks, a child %s", rounds, hung ? "hung" :
 		      died ? "died of a signal" : "failed");
@@ -254,9 +254,9 @@ START_TEST(test_spawn_from_threads)
 {
 	pthread_t th[4];
 	for (intptr_t i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, spawn_thread, (void *)(i + 3));
+		th[i] = tst_start(NULL, spawn_thread, (void *)(i + 3));
 	for (int i = 0; i < 4; i++)
-		ck_assert_ptr_null(ct_join(th[i]));
+		ck_assert_ptr_null(tst_join(th[i]));
 }
 END_TEST
 
@@ -281,7 +281,7 @@ struct ending {
 static void *ends_when_told(void *arg)
 {
 	struct ending *e = arg;
-	atomic_store(&e->tid, ct_gettid());
+	atomic_store(&e->tid, tst_gettid());
 	while (sem_wait(&e->go))
 		;
 	return NULL;
@@ -294,11 +294,11 @@ static int create_on_own_stack(void *arg)
 	alarm(20);
 	pthread_attr_t a;
 	pthread_attr_init(&a);
-	CT_CHILD_CHECK(pthread_attr_setstack(&a, arg, OWN_STACK) == 0);
+	TST_CHILD_CHECK(pthread_attr_setstack(&a, arg, OWN_STACK) == 0);
 	pthread_t th;
-	CT_CHILD_CHECK(pthread_create(&th, &a, child_thread, NULL) == 0);
+	TST_CHILD_CHECK(pthread_create(&th, &a, child_thread, NULL) == 0);
 	void *r;
-	CT_CHILD_CHECK(pthread_join(th, &r) == 0);
+	TST_CHILD_CHECK(pthread_join(th, &r) == 0);
 	free(r);
 	return 0;
 }
@@ -338,8 +338,8 @@ START_TEST(test_fork_while_thread_ends)
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstack(&a, stacks, OWN_STACK);
-	ct_start(&a, ends_when_told, &e);
-	ct_wait_at_least(&e.tid, 1);
+	tst_start(&a, ends_when_told, &e);
+	tst_wait_at_least(&e.tid, 1);
 	int to[2], from[2];
 	ck_assert_int_eq(pipe(to), 0);
 	ck_assert_int_eq(pipe(from), 0);
@@ -354,14 +354,14 @@ START_TEST(test_fork_while_thread_ends)
 	ck_assert_int_eq(read(from[0], &c, 1), 1);
 	if (c == 'n') {
 		sem_post(&e.go);
-		ct_test_left_out("test_fork_while_thread_ends",
+		tst_test_left_out("test_fork_while_thread_ends",
 				 "no ptrace of our own threads here");
 	} else {
 		ck_assert_int_eq(c, 'a');
 		sem_post(&e.go);
 		ck_assert_int_eq(read(from[0], &c, 1), 1);
 		ck_assert_int_eq(c, 's');	/* stopped inside its exit */
-		ck_assert_int_eq(ct_in_child(create_on_own_stack,
+		ck_assert_int_eq(tst_in_child(create_on_own_stack,
 					     stacks + OWN_STACK), 0);
 		ck_assert_int_eq(write(to[1], &c, 1), 1);
 	}
@@ -369,13 +369,13 @@ START_TEST(test_fork_while_thread_ends)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	prctl(PR_SET_PTRACER, 0);
-	ct_wait_ended(atomic_load(&e.tid));
+	tst_wait_ended(atomic_load(&e.tid));
 	pthread_attr_destroy(&a);
 	free(stacks);
 }
 END_TEST
 
-Suite *fork_suite(void)
+TST_SUITE(fork_suite)
 {
 	Suite *s = suite_create("fork");
 	TCase *tc = tcase_create("fork");

@@ -17,7 +17,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include "core.h"
+#include "common.h"
 #include "tlsmod.h"
 
 /* ---- many threads writing whole lines through one FILE ---- */
@@ -31,7 +31,7 @@ static void *io_thread(void *arg)
 {
 	int id = (int)(intptr_t)arg;
 	char line[128];
-	ct_gate_pass(&io_gate, IO_THREADS);
+	tst_gate_pass(&io_gate, IO_THREADS);
 	for (int n = 0; n < IO_LINES; n++) {
 		int len = n % 60;
 		char pay[64];
@@ -70,9 +70,9 @@ START_TEST(test_concurrent_stdio)
 	setvbuf(io_file, buf, _IOFBF, sizeof buf);
 	pthread_t th[IO_THREADS];
 	for (intptr_t i = 0; i < IO_THREADS; i++)
-		th[i] = ct_start(NULL, io_thread, (void *)i);
+		th[i] = tst_start(NULL, io_thread, (void *)i);
 	for (int i = 0; i < IO_THREADS; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	ck_assert_int_eq(fflush(io_file), 0);
 	rewind(io_file);
 	int next[IO_THREADS] = { 0 };
@@ -107,7 +107,7 @@ static void *putc_thread(void *arg)
 {
 	char c = (char)(intptr_t)arg;
 	char four[5] = { c, c, c, c, 0 };
-	ct_gate_pass(&io_gate, IO_THREADS);
+	tst_gate_pass(&io_gate, IO_THREADS);
 	for (int n = 0; n < PUTC_ROUNDS; n++) {
 		putc(c, putc_file);
 		putc(c, putc_file);
@@ -126,9 +126,9 @@ START_TEST(test_concurrent_putc)
 	setvbuf(putc_file, buf, _IOFBF, sizeof buf);
 	pthread_t th[IO_THREADS];
 	for (intptr_t i = 0; i < IO_THREADS; i++)
-		th[i] = ct_start(NULL, putc_thread, (void *)('a' + i));
+		th[i] = tst_start(NULL, putc_thread, (void *)('a' + i));
 	for (int i = 0; i < IO_THREADS; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	ck_assert_int_eq(fflush(putc_file), 0);
 	rewind(putc_file);
 	long count[IO_THREADS] = { 0 }, other = 0;
@@ -206,7 +206,7 @@ static struct mblock *mblock_new(uint32_t *seed, int kind)
 static void *malloc_thread(void *arg)
 {
 	uint32_t seed = 2463534242u + 7919u * (uint32_t)(intptr_t)arg;
-	ct_gate_pass(&mgate, mthreads);
+	tst_gate_pass(&mgate, mthreads);
 	for (int r = 0; r < mrounds; r++) {
 		struct mblock *b = mblock_new(&seed, r % 5);
 		if (!b) {
@@ -232,40 +232,46 @@ static void *malloc_thread(void *arg)
 
 /* Used in-process and as a scenario under malloc tunables; returns 0 when
  * no block was corrupted and nothing failed. */
-int ct_malloc_stress(int nthreads, int rounds)
+static int malloc_stress(int nthreads, int rounds)
 {
 	pthread_t th[nthreads];
 	mthreads = nthreads;
 	mrounds = rounds;
 	for (intptr_t i = 0; i < nthreads; i++)
-		CT_CHILD_CHECK(pthread_create(&th[i], NULL, malloc_thread, (void *)i) == 0);
+		TST_CHILD_CHECK(pthread_create(&th[i], NULL, malloc_thread, (void *)i) == 0);
 	for (int i = 0; i < nthreads; i++)
-		CT_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
+		TST_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
 	for (int i = 0; i < MSLOTS; i++) {
 		struct mblock *b = atomic_exchange(&mslots[i], NULL);
 		if (b && !mblock_ok(b))
 			atomic_fetch_add(&merrors, 1);
 		free(b);
 	}
-	CT_CHILD_CHECK(atomic_load(&merrors) == 0);
+	TST_CHILD_CHECK(atomic_load(&merrors) == 0);
 	return 0;
 }
 
 START_TEST(test_malloc_stress)
 {
-	ck_assert_int_eq(ct_malloc_stress(8, 4000), 0);
+	ck_assert_int_eq(malloc_stress(8, 4000), 0);
 }
 END_TEST
 
 /* Without tcache and with one arena every thread meets in the same bins:
  * the tunable must be set before start-up, so this is its own process. */
+static int malloc_scenario(void)
+{
+	return malloc_stress(8, 30000);
+}
+TST_SCENARIO("malloc", malloc_scenario);
+
 START_TEST(test_malloc_one_arena)
 {
 	static const char *const env[] = {
 		"GLIBC_TUNABLES=glibc.malloc.tcache_count=0:glibc.malloc.arena_max=1",
 		NULL
 	};
-	ck_assert_int_eq(ct_rerun("malloc", env), 0);
+	ck_assert_int_eq(tst_rerun("malloc", env), 0);
 }
 END_TEST
 
@@ -293,16 +299,16 @@ static size_t heap_in_use(void)
 {
 	/* Parked threads (the *_reuse runs) keep their caches warm until
 	 * they leave the pool. */
-	if (ct_test_reuse())
-		ct_test_quiesce();
-	return ct_malloc_in_use();
+	if (tst_test_reuse())
+		tst_test_quiesce();
+	return tst_malloc_in_use();
 }
 
 START_TEST(test_malloc_cache_emptied)
 {
 	size_t before = heap_in_use();
 	for (int i = 0; i < 10; i++)
-		ct_join(ct_start(NULL, fill_cache, NULL));
+		tst_join(tst_start(NULL, fill_cache, NULL));
 	size_t after = heap_in_use();
 	ck_assert_msg(after <= before + 16 * 1024,
 		      "heap in use grew by %zu bytes", after - before);
@@ -347,9 +353,9 @@ START_TEST(test_getaddrinfo_thread)
 	pthread_t th[4];
 	memset(l, 0, sizeof l);
 	for (int i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, lookup_thread, &l[i]);
+		th[i] = tst_start(NULL, lookup_thread, &l[i]);
 	for (int i = 0; i < 4; i++) {
-		ct_join(th[i]);
+		tst_join(th[i]);
 		ck_assert(l[i].ctype_ok);
 		ck_assert_msg(l[i].gai == 0, "getaddrinfo: %s", gai_strerror(l[i].gai));
 		ck_assert_int_gt(l[i].count, 0);
@@ -377,7 +383,7 @@ static void *locale_thread(void *arg)
 	p->mb_after = (int)MB_CUR_MAX;
 	atomic_store(&p->started, 1);
 	if (p->hold)
-		ct_wait_at_least(p->hold, 1);
+		tst_wait_at_least(p->hold, 1);
 	p->mb_final = (int)MB_CUR_MAX;
 	return NULL;	/* leaves its locale in place */
 }
@@ -385,7 +391,7 @@ static void *locale_thread(void *arg)
 static struct loc_probe run_locale(locale_t use)
 {
 	struct loc_probe p = { .use = use };
-	ct_join(ct_start(NULL, locale_thread, &p));
+	tst_join(tst_start(NULL, locale_thread, &p));
 	return p;
 }
 
@@ -412,15 +418,15 @@ START_TEST(test_locale_thread)
 	 * chose its own */
 	atomic_int hold = 0;
 	struct loc_probe held = { .use = c, .hold = &hold };
-	pthread_t th = ct_start(NULL, locale_thread, &held);
-	ct_wait_at_least(&held.started, 1);
+	pthread_t th = tst_start(NULL, locale_thread, &held);
+	tst_wait_at_least(&held.started, 1);
 	ck_assert_ptr_nonnull(setlocale(LC_ALL, "C.UTF-8"));
 	ck_assert_int_eq((int)MB_CUR_MAX, 6);
 	struct loc_probe after = run_locale(NULL);
 	ck_assert(after.was_global);
 	ck_assert_int_eq(after.mb_before, 6);
 	atomic_store(&hold, 1);
-	ct_join(th);
+	tst_join(th);
 	ck_assert_int_eq(held.mb_after, 1);
 	ck_assert_int_eq(held.mb_final, 1);
 	setlocale(LC_ALL, "C");
@@ -466,12 +472,12 @@ START_TEST(test_sched_getcpu)
 		if (!CPU_ISSET(cpu, &allowed))
 			continue;
 		struct cpu_probe p = { .cpu = cpu };
-		ct_join(ct_start(NULL, cpu_thread, &p));
+		tst_join(tst_start(NULL, cpu_thread, &p));
 		ck_assert_msg(p.bad == 0, "pinned to CPU %d: %d wrong answers (last %d)",
 			      cpu, p.bad, p.sample);
 	}
 	struct cpu_probe p = { .cpu = -1 };
-	ct_join(ct_start(NULL, cpu_thread, &p));
+	tst_join(tst_start(NULL, cpu_thread, &p));
 	ck_assert_int_ge(p.sample, 0);
 	ck_assert(CPU_ISSET(p.sample, &allowed));
 }
@@ -483,7 +489,7 @@ static _Atomic int sig_tid;
 
 static void record_tid(int sig)
 {
-	atomic_store(&sig_tid, ct_gettid());
+	atomic_store(&sig_tid, tst_gettid());
 }
 
 struct sig_job {
@@ -495,11 +501,11 @@ struct sig_job {
 static void *signal_thread(void *arg)
 {
 	struct sig_job *j = arg;
-	j->tid = ct_gettid();
+	j->tid = tst_gettid();
 	raise(SIGUSR1);
 	j->raised_to = atomic_load(&sig_tid);
 	atomic_store(&j->ready, 1);
-	ct_wait_at_least(&j->go, 1);
+	tst_wait_at_least(&j->go, 1);
 	return NULL;
 }
 
@@ -509,8 +515,8 @@ START_TEST(test_signal_to_thread)
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	static struct sig_job j;
-	pthread_t th = ct_start(NULL, signal_thread, &j);
-	ct_wait_at_least(&j.ready, 1);
+	pthread_t th = tst_start(NULL, signal_thread, &j);
+	tst_wait_at_least(&j.ready, 1);
 	ck_assert_int_eq(j.raised_to, j.tid);
 	/* pthread_kill with our handle goes to that thread */
 	atomic_store(&sig_tid, 0);
@@ -538,7 +544,7 @@ START_TEST(test_signal_to_thread)
 	ck_assert_int_eq(pthread_getaffinity_np(th, sizeof set, &set), 0);
 	ck_assert_int_gt(CPU_COUNT(&set), 0);
 	atomic_store(&j.go, 1);
-	ct_join(th);
+	tst_join(th);
 	/* the main thread's handle is a stand-in block: glibc's functions
 	 * must reach the real main thread through the tid it holds */
 	pthread_t self = pthread_self();
@@ -588,12 +594,12 @@ START_TEST(test_signals_during_create)
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
-	for (intptr_t i = 1; i <= ct_test_scaled(1000, 10); i++) {
+	for (intptr_t i = 1; i <= tst_test_scaled(1000, 10); i++) {
 		pthread_t th[2];
 		for (int k = 0; k < 2; k++)
-			th[k] = ct_start(NULL, storm_thread, (void *)(i * 2 + k));
+			th[k] = tst_start(NULL, storm_thread, (void *)(i * 2 + k));
 		if (i % 5 == 0)
-			ct_start(&detached, storm_thread, (void *)i);
+			tst_start(&detached, storm_thread, (void *)i);
 		for (int k = 0; k < 2; k++) {
 			void *ret = NULL;
 			int err = pthread_join(th[k], &ret);
@@ -622,7 +628,7 @@ static int creator_tid, sender_tid;
 static void stream_handler(int sig)
 {
 	int saved = errno;
-	int tid = ct_gettid();
+	int tid = tst_gettid();
 	if (!in_routine && tid != creator_tid && tid != sender_tid) {
 		atomic_fetch_add(&early_hits, 1);
 		errno = 12345;
@@ -637,7 +643,7 @@ static void stream_handler(int sig)
 
 static void *stream_sender(void *arg)
 {
-	sender_tid = ct_gettid();
+	sender_tid = tst_gettid();
 	atomic_store((atomic_int *)arg, 1);
 	while (!atomic_load(&sender_stop))
 		kill(getpid(), SIGUSR1);
@@ -656,18 +662,18 @@ START_TEST(test_signal_stream_at_create)
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	ck_assert_int_eq(sigaction(SIGPROF, &sa, NULL), 0);
-	creator_tid = ct_gettid();
+	creator_tid = tst_gettid();
 	atomic_int up = 0;
 	sender_stop = 0;
-	pthread_t sender = ct_start(NULL, stream_sender, &up);
-	ct_wait_at_least(&up, 1);
+	pthread_t sender = tst_start(NULL, stream_sender, &up);
+	tst_wait_at_least(&up, 1);
 	struct itimerval fast = { { 0, 1 }, { 0, 1 } }, off = { { 0, 0 }, { 0, 0 } };
 	ck_assert_int_eq(setitimer(ITIMER_PROF, &fast, NULL), 0);
-	for (intptr_t i = 1; i <= ct_test_scaled(3000, 10); i++)
-		ck_assert_ptr_eq(ct_join(ct_start(NULL, stream_child, (void *)i)), (void *)i);
+	for (intptr_t i = 1; i <= tst_test_scaled(3000, 10); i++)
+		ck_assert_ptr_eq(tst_join(tst_start(NULL, stream_child, (void *)i)), (void *)i);
 	ck_assert_int_eq(setitimer(ITIMER_PROF, &off, NULL), 0);
 	atomic_store(&sender_stop, 1);
-	ct_join(sender);
+	tst_join(sender);
 	signal(SIGUSR1, SIG_DFL);
 	signal(SIGPROF, SIG_DFL);
 	ck_assert_int_eq(atomic_load(&early_bad), 0);
@@ -698,8 +704,8 @@ static int atexit_child(void *arg)
 	atexit_fd = *(int *)arg;
 	pthread_t th;
 	void *ret;
-	CT_CHILD_CHECK(pthread_create(&th, NULL, atexit_thread, NULL) == 0);
-	CT_CHILD_CHECK(pthread_join(th, &ret) == 0 && ret == NULL);
+	TST_CHILD_CHECK(pthread_create(&th, NULL, atexit_thread, NULL) == 0);
+	TST_CHILD_CHECK(pthread_join(th, &ret) == 0 && ret == NULL);
 	exit(0);
 }
 
@@ -707,7 +713,7 @@ START_TEST(test_atexit_from_thread)
 {
 	int fds[2];
 	ck_assert_int_eq(pipe(fds), 0);
-	int status = ct_in_child(atexit_child, &fds[1]);
+	int status = tst_in_child(atexit_child, &fds[1]);
 	close(fds[1]);
 	char buf[16] = "";
 	ck_assert_int_ge(read(fds[0], buf, sizeof buf - 1), 0);
@@ -739,7 +745,7 @@ static void *foreign_child(void *arg)
 static void foreign_notify(union sigval sv)
 {
 	pthread_t me = pthread_self();
-	ct_check_own(me, 0);
+	tst_check_own(me, 0);
 	foreign.self_ok = pthread_equal(me, pthread_self()) &&
 			  !pthread_equal(me, *(pthread_t *)sv.sival_ptr);
 	foreign.key_ok = pthread_getspecific(foreign_key) == NULL &&
@@ -766,17 +772,17 @@ START_TEST(test_foreign_thread)
 	ck_assert_int_eq(timer_create(CLOCK_MONOTONIC, &sev, &timer), 0);
 	struct itimerspec its = { .it_value = { 0, 1000000 } };
 	ck_assert_int_eq(timer_settime(timer, 0, &its, NULL), 0);
-	ct_wait_at_least(&foreign_done, 1);
+	tst_wait_at_least(&foreign_done, 1);
 	ck_assert(foreign.self_ok);
 	ck_assert(foreign.key_ok);
 	ck_assert(foreign.create_ok);
 	/* that thread's key destructors run when it exits */
-	ct_wait_at_least(&foreign_dtor, 1);
+	tst_wait_at_least(&foreign_dtor, 1);
 	timer_delete(timer);
 }
 END_TEST
 
-Suite *glibc_suite(void)
+TST_SUITE(glibc_suite)
 {
 	Suite *s = suite_create("glibc");
 	TCase *tc = tcase_create("glibc");
@@ -790,8 +796,8 @@ Suite *glibc_suite(void)
 	tcase_add_test(tc, test_locale_thread);
 	tcase_add_test(tc, test_sched_getcpu);
 	tcase_add_test(tc, test_signal_to_thread);
-	ct_tcase_add_signal_return(tc, test_signals_during_create);
-	ct_tcase_add_signal_return(tc, test_signal_stream_at_create);
+	tst_tcase_add_signal_return(tc, test_signals_during_create);
+	tst_tcase_add_signal_return(tc, test_signal_stream_at_create);
 	tcase_add_test(tc, test_atexit_from_thread);
 	tcase_add_test(tc, test_foreign_thread);
 	suite_add_tcase(s, tc);

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
-#include "dropin.h"
+#include "common.h"
 
 static void *returns(void *arg)
 {
@@ -18,7 +18,7 @@ static void *returns(void *arg)
 
 static void *waits(void *arg)
 {
-	ct_wait_at_least(arg, 1);
+	tst_wait_at_least(arg, 1);
 	return NULL;
 }
 
@@ -52,8 +52,8 @@ static void assert_dead(pthread_t h)
 
 START_TEST(joined)
 {
-	pthread_t th = ct_start(NULL, returns, (void *)5);
-	ck_assert_ptr_eq(ct_join(th), (void *)5);
+	pthread_t th = tst_start(NULL, returns, (void *)5);
+	ck_assert_ptr_eq(tst_join(th), (void *)5);
 	assert_dead(th);
 	/* A second join, and a join through another copy of the handle. */
 	pthread_t copy = th;
@@ -67,15 +67,15 @@ END_TEST
 START_TEST(reused)
 {
 	for (int round = 0; round < 50; round++) {
-		pthread_t old = ct_start(NULL, returns, NULL);
-		ct_join(old);
+		pthread_t old = tst_start(NULL, returns, NULL);
+		tst_join(old);
 		atomic_int go = 0;
-		pthread_t now = ct_start(NULL, waits, &go);
+		pthread_t now = tst_start(NULL, waits, &go);
 		ck_assert(!pthread_equal(old, now));
 		assert_dead(old);
 		ck_assert_int_eq(pthread_kill(now, 0), 0);
 		atomic_store(&go, 1);
-		ck_assert_ptr_eq(ct_join(now), NULL);	/* not cancelled */
+		ck_assert_ptr_eq(tst_join(now), NULL);	/* not cancelled */
 	}
 }
 END_TEST
@@ -87,7 +87,7 @@ START_TEST(detached_ended)
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	atomic_int go = 0;
-	pthread_t th = ct_start(&a, waits, &go);
+	pthread_t th = tst_start(&a, waits, &go);
 	ck_assert_int_eq(pthread_kill(th, 0), 0);
 	atomic_store(&go, 1);
 	while (pthread_kill(th, 0) == 0)
@@ -107,22 +107,22 @@ START_TEST(garbage)
 		assert_dead((pthread_t)values[i]);
 	/* And a live thread's handle with its bits moved. */
 	atomic_int go = 0;
-	pthread_t th = ct_start(NULL, waits, &go);
+	pthread_t th = tst_start(NULL, waits, &go);
 	assert_dead(th + 1);
 	assert_dead(th ^ ((pthread_t)1 << (sizeof th * 8 - 1)));
 	atomic_store(&go, 1);
-	ct_join(th);
+	tst_join(th);
 }
 END_TEST
 
-Suite *handle_suite(void)
+TST_SUITE(handle_suite)
 {
 	Suite *s = suite_create("handle");
 	TCase *tc = tcase_create("handle");
-	ct_tcase_add_beyond_glibc(tc, joined, "undefined: glibc reads freed memory");
-	ct_tcase_add_beyond_glibc(tc, reused, "undefined: glibc acts on the new thread");
-	ct_tcase_add_beyond_glibc(tc, detached_ended, "undefined in glibc");
-	ct_tcase_add_beyond_glibc(tc, garbage, "glibc dereferences it: a crash");
+	tst_tcase_add_beyond_glibc(tc, joined, "undefined: glibc reads freed memory");
+	tst_tcase_add_beyond_glibc(tc, reused, "undefined: glibc acts on the new thread");
+	tst_tcase_add_beyond_glibc(tc, detached_ended, "undefined in glibc");
+	tst_tcase_add_beyond_glibc(tc, garbage, "glibc dereferences it: a crash");
 	suite_add_tcase(s, tc);
 	return s;
 }

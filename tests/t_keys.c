@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "core.h"
+#include "common.h"
 
 /* A destructor that records its calls; `resets' says how many times it
  * puts a value back (so it is called again in the next round). */
@@ -62,7 +62,7 @@ START_TEST(test_destructor_runs)
 	ck_assert_int_eq(pthread_key_create(&dkey, recording_dtor), 0);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		reset_recorder(0);
-		void *target = ct_join(ct_start(NULL, setter_thread,
+		void *target = tst_join(tst_start(NULL, setter_thread,
 						(void *)(intptr_t)cases[i].mode));
 		ck_assert_uint_gt((uintptr_t)target, 4);
 		/* ran (or not) before join returned */
@@ -87,7 +87,7 @@ START_TEST(test_destructor_rounds)
 	ck_assert_int_eq(pthread_key_create(&dkey, recording_dtor), 0);
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		reset_recorder(cases[i].resets);
-		char *target = ct_join(ct_start(NULL, setter_thread,
+		char *target = tst_join(tst_start(NULL, setter_thread,
 						(void *)(intptr_t)SET_VALUE));
 		ck_assert_int_eq(calls(&dcalls), cases[i].calls);
 		ck_assert_ptr_eq(dlast, target + cases[i].calls - 1);
@@ -125,9 +125,9 @@ START_TEST(test_many_keys)
 		ck_assert_int_eq(pthread_key_create(&many_keys[i], many_dtor), 0);
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++)
-		th[i] = ct_start(NULL, many_keys_thread, NULL);
+		th[i] = tst_start(NULL, many_keys_thread, NULL);
 	for (int i = 0; i < 4; i++)
-		ck_assert_ptr_null(ct_join(th[i]));
+		ck_assert_ptr_null(tst_join(th[i]));
 	for (int i = 0; i < NKEYS; i++) {
 		ck_assert_int_eq(calls(&many_calls[i]), 4);
 		ck_assert_ptr_null(pthread_getspecific(many_keys[i]));
@@ -147,7 +147,7 @@ static void *delete_thread(void *arg)
 	if (pthread_setspecific(del_key, &v))
 		return (void *)1;
 	atomic_store(&del_stage, 1);
-	ct_wait_at_least(&del_stage, 2);	/* main deletes, creates */
+	tst_wait_at_least(&del_stage, 2);	/* main deletes, creates */
 	if (pthread_getspecific(new_key) != NULL)
 		return (void *)2;
 	return NULL;
@@ -161,12 +161,12 @@ static void must_not_run(void *value)
 START_TEST(test_key_delete)
 {
 	ck_assert_int_eq(pthread_key_create(&del_key, must_not_run), 0);
-	pthread_t th = ct_start(NULL, delete_thread, NULL);
-	ct_wait_at_least(&del_stage, 1);
+	pthread_t th = tst_start(NULL, delete_thread, NULL);
+	tst_wait_at_least(&del_stage, 1);
 	ck_assert_int_eq(pthread_key_delete(del_key), 0);
 	ck_assert_int_eq(pthread_key_create(&new_key, must_not_run), 0);
 	atomic_store(&del_stage, 2);
-	ck_assert_ptr_null(ct_join(th));
+	ck_assert_ptr_null(tst_join(th));
 	ck_assert_int_eq(pthread_key_delete(new_key), 0);
 }
 END_TEST
@@ -188,7 +188,7 @@ START_TEST(test_no_leak)
 	static char mine, theirs;
 	ck_assert_int_eq(pthread_setspecific(leak_key, &mine), 0);
 	for (int i = 0; i < 20; i++)
-		ck_assert_ptr_null(ct_join(ct_start(NULL, leak_thread, &theirs)));
+		ck_assert_ptr_null(tst_join(tst_start(NULL, leak_thread, &theirs)));
 	ck_assert_ptr_eq(pthread_getspecific(leak_key), &mine);
 	ck_assert_int_eq(pthread_key_delete(leak_key), 0);
 }
@@ -212,7 +212,7 @@ START_TEST(test_keys_exhausted)
 }
 END_TEST
 
-Suite *keys_suite(void)
+TST_SUITE(keys_suite)
 {
 	Suite *s = suite_create("keys");
 	TCase *tc = tcase_create("keys");

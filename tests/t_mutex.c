@@ -15,7 +15,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "common.h"
-#include "sync_tests.h"
 
 /* pthread_mutex_init with these attributes: its result. */
 static int init(pthread_mutex_t *m, int type, int robust, int protocol,
@@ -37,7 +36,7 @@ static pthread_mutex_t *make(int type, int robust, int protocol, int pshared)
 {
 	static pthread_mutex_t ms[8];
 	static int next;
-	pthread_mutex_t *m = pshared ? st_shared(sizeof *m) : &ms[next++ % 8];
+	pthread_mutex_t *m = pshared ? tst_shared(sizeof *m) : &ms[next++ % 8];
 	ck_assert_int_eq(init(m, type, robust, protocol, pshared), 0);
 	return m;
 }
@@ -72,25 +71,25 @@ START_TEST(static_initializers)
 	pthread_mutex_t a = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 	ck_assert_int_eq(pthread_mutex_lock(&n), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(&n), EBUSY);
-	ck_assert_int_eq(st_in_thread(try_other, &n), EBUSY);
+	ck_assert_int_eq(tst_in_thread(try_other, &n), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&n), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(&r), 0);
-	ck_assert_int_eq(st_in_thread(try_other, &r), EBUSY);
-	ck_assert_int_eq(st_in_thread(unlock_other, &r), EPERM);
+	ck_assert_int_eq(tst_in_thread(try_other, &r), EBUSY);
+	ck_assert_int_eq(tst_in_thread(unlock_other, &r), EPERM);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(pthread_mutex_unlock(&r), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&r), EPERM);
-	ck_assert_int_eq(st_in_thread(try_other, &r), 0);	/* thread exits holding */
+	ck_assert_int_eq(tst_in_thread(try_other, &r), 0);	/* thread exits holding */
 	ck_assert_int_eq(pthread_mutex_lock(&e), 0);
 	ck_assert_int_eq(pthread_mutex_lock(&e), EDEADLK);
 	ck_assert_int_eq(pthread_mutex_trylock(&e), EBUSY);
-	ck_assert_int_eq(st_in_thread(unlock_other, &e), EPERM);
+	ck_assert_int_eq(tst_in_thread(unlock_other, &e), EPERM);
 	ck_assert_int_eq(pthread_mutex_unlock(&e), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&e), EPERM);
 	ck_assert_int_eq(pthread_mutex_lock(&a), 0);
-	ck_assert_int_eq(st_in_thread(try_other, &a), EBUSY);
+	ck_assert_int_eq(tst_in_thread(try_other, &a), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&a), 0);
 	ck_assert_int_eq(pthread_mutex_destroy(&a), 0);
 }
@@ -144,7 +143,7 @@ static void *hold_until_released(void *arg)
 	struct holder *h = arg;
 	pthread_mutex_lock(h->m);
 	atomic_store(&h->locked, 1);
-	ct_wait_at_least(&h->release, 1);
+	tst_wait_at_least(&h->release, 1);
 	pthread_mutex_unlock(h->m);
 	return NULL;
 }
@@ -152,14 +151,14 @@ static void *hold_until_released(void *arg)
 static void hold(struct holder *h, pthread_mutex_t *m)
 {
 	*h = (struct holder){ .m = m };
-	h->th = ct_start(NULL, hold_until_released, h);
-	ct_wait_at_least(&h->locked, 1);
+	h->th = tst_start(NULL, hold_until_released, h);
+	tst_wait_at_least(&h->locked, 1);
 }
 
 static void let_go(struct holder *h)
 {
 	atomic_store(&h->release, 1);
-	ct_join(h->th);
+	tst_join(h->th);
 }
 
 /* Timed locks on every kind, against a holder that keeps the lock. */
@@ -170,7 +169,7 @@ START_TEST(timed)
 	for (int type = 0; type < 4; type++) {
 		pthread_mutex_t *m = make(type, PTHREAD_MUTEX_STALLED,
 					  protos[p], 0);
-		struct timespec t = st_deadline(CLOCK_REALTIME, 0);
+		struct timespec t = tst_deadline(CLOCK_REALTIME, 0);
 		/* Free: the deadline is not looked at. */
 		t.tv_nsec = 1000000000L;
 		ck_assert_int_eq(pthread_mutex_timedlock(m, &t), 0);
@@ -188,15 +187,15 @@ START_TEST(timed)
 		/* A deadline before the epoch has passed too.  glibc 2.36
 		 * hands it to FUTEX_LOCK_PI for a PI mutex, which refuses
 		 * it (EINVAL); POSIX names ETIMEDOUT. */
-		if (!ct_test_glibc() || protos[p] != PTHREAD_PRIO_INHERIT)
+		if (!tst_test_glibc() || protos[p] != PTHREAD_PRIO_INHERIT)
 			ck_assert_int_eq(pthread_mutex_timedlock(m, &past),
 					 ETIMEDOUT);
-		ck_assert_int_lt(st_elapsed_ms(&start), 50);
-		t = st_deadline(CLOCK_MONOTONIC, 30);
+		ck_assert_int_lt(tst_elapsed_ms(&start), 50);
+		t = tst_deadline(CLOCK_MONOTONIC, 30);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
 				 ETIMEDOUT);
-		ck_assert_int_ge(st_elapsed_ms(&start), 29);
-		t = st_deadline(CLOCK_REALTIME, 20);
+		ck_assert_int_ge(tst_elapsed_ms(&start), 29);
+		t = tst_deadline(CLOCK_REALTIME, 20);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_REALTIME, &t),
 				 ETIMEDOUT);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_PROCESS_CPUTIME_ID,
@@ -222,7 +221,7 @@ static void *count_up(void *p)
 	for (int i = 0; i < c->iters; i++) {
 		int r;
 		if (c->timed) {
-			struct timespec t = st_deadline(CLOCK_MONOTONIC, 10000);
+			struct timespec t = tst_deadline(CLOCK_MONOTONIC, 10000);
 			r = pthread_mutex_clocklock(c->m, CLOCK_MONOTONIC, &t);
 		} else if (i % 7 == 0) {
 			while ((r = pthread_mutex_trylock(c->m)) == EBUSY)
@@ -251,7 +250,7 @@ START_TEST(counter_stress)
 	for (int timed = 0; timed < 2; timed++) {
 		struct counter c = {
 			make(type, robust, protos[p], 0), 0, 3000, timed };
-		st_run(4, count_up, &c);
+		tst_run(4, count_up, &c);
 		ck_assert_int_eq(c.n, 4 * 3000);
 		ck_assert_int_eq(pthread_mutex_destroy(c.m), 0);
 	}
@@ -261,16 +260,16 @@ END_TEST
 START_TEST(counter_across_fork)
 {
 	for (int kind = 0; kind < 3; kind++) {
-		struct counter *c = st_shared(sizeof *c);
+		struct counter *c = tst_shared(sizeof *c);
 		/* Where glibc does not take the kernel's robust list for
 		 * granted (riscv64), it refuses a shared robust mutex when
 		 * the kernel has none (qemu-user). */
-		if (kind == 1 && ct_test_glibc() && !robust_list_syscalls()) {
-			pthread_mutex_t *m = st_shared(sizeof *m);
+		if (kind == 1 && tst_test_glibc() && !robust_list_syscalls()) {
+			pthread_mutex_t *m = tst_shared(sizeof *m);
 			int r = init(m, 0, 1, PTHREAD_PRIO_NONE, 1);
 			ck_assert(r == 0 || r == ENOTSUP);
 			if (r == ENOTSUP) {
-				ct_test_left_out("counter_across_fork, shared "
+				tst_test_left_out("counter_across_fork, shared "
 						 "robust", "glibc refuses it "
 						 "without the kernel's robust "
 						 "list");
@@ -287,7 +286,7 @@ START_TEST(counter_across_fork)
 			_exit(0);
 		}
 		count_up(c);
-		ck_assert(st_child_ok(pid));
+		ck_assert(tst_child_ok(pid));
 		ck_assert_int_eq(c->n, 40000);
 	}
 }
@@ -302,7 +301,7 @@ START_TEST(robust_thread_death)
 	for (int type = 0; type < 3; type++) {
 		pthread_mutex_t *m = make(type, PTHREAD_MUTEX_ROBUST,
 					  protos[p], 0);
-		st_in_thread(lock_hold, m);
+		tst_in_thread(lock_hold, m);
 		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
 		ck_assert_int_eq(pthread_mutex_consistent(m), 0);
 		ck_assert_int_eq(pthread_mutex_consistent(m), EINVAL);
@@ -310,7 +309,7 @@ START_TEST(robust_thread_death)
 		ck_assert_int_eq(pthread_mutex_lock(m), 0);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		/* Dead owner, trylock; then unlock without consistent. */
-		st_in_thread(lock_hold, m);
+		tst_in_thread(lock_hold, m);
 		ck_assert_int_eq(pthread_mutex_trylock(m), EOWNERDEAD);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		ck_assert_int_eq(pthread_mutex_lock(m), ENOTRECOVERABLE);
@@ -339,15 +338,15 @@ static void *dies_holding(void *arg)
 	struct death *d = arg;
 	pthread_mutex_lock(d->m);
 	atomic_store(&d->locked, 1);
-	ct_wait_at_least(&d->die, 1);
+	tst_wait_at_least(&d->die, 1);
 	return NULL;	/* ends holding it */
 }
 
 static void *waits_for_dead(void *arg)
 {
 	struct death *d = arg;
-	atomic_store(&d->waiter_tid, ct_gettid());
-	struct timespec t = st_deadline(CLOCK_REALTIME, 20000);
+	atomic_store(&d->waiter_tid, tst_gettid());
+	struct timespec t = tst_deadline(CLOCK_REALTIME, 20000);
 	int r = d->timed ? pthread_mutex_timedlock(d->m, &t)
 			 : pthread_mutex_lock(d->m);
 	if (r == EOWNERDEAD && pthread_mutex_consistent(d->m) == 0 &&
@@ -367,10 +366,10 @@ START_TEST(robust_death_wakes_waiter)
 		d = (struct death){ .m = m, .timed = timed };
 		pthread_t owner, waiter;
 		ck_assert_int_eq(pthread_create(&owner, NULL, dies_holding, &d), 0);
-		ct_wait_at_least(&d.locked, 1);
+		tst_wait_at_least(&d.locked, 1);
 		ck_assert_int_eq(pthread_create(&waiter, NULL, waits_for_dead, &d), 0);
-		ct_wait_at_least(&d.waiter_tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&d.waiter_tid)));
+		tst_wait_at_least(&d.waiter_tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&d.waiter_tid)));
 		atomic_store(&d.die, 1);
 		ck_assert_int_eq(pthread_join(owner, NULL), 0);
 		void *r;
@@ -409,14 +408,14 @@ START_TEST(robust_list_many)
 	pid_t pid = fork();	/* the child holds nothing of ours */
 	if (pid == 0)
 		_exit(0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	for (int i = 0; i < 5; i++)
-		st_in_thread(lock_hold, m[i]);
+		tst_in_thread(lock_hold, m[i]);
 	for (int i = 4; i >= 0; i--)
-		ck_assert_int_eq(st_in_thread(lock_consistent_unlock, m[i]),
+		ck_assert_int_eq(tst_in_thread(lock_consistent_unlock, m[i]),
 				 EOWNERDEAD);
 	for (int i = 0; i < 5; i++)
-		ck_assert_int_eq(st_in_thread(lock_consistent_unlock, m[i]), 0);
+		ck_assert_int_eq(tst_in_thread(lock_consistent_unlock, m[i]), 0);
 }
 END_TEST
 
@@ -446,13 +445,13 @@ START_TEST(robust_process_death)
 		ck_assert_int_eq(read(pfd[0], &ch, 1), 1);
 		ck_assert_int_eq(pthread_mutex_trylock(m), EBUSY);
 		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
-		ck_assert(st_child_ok(pid));
+		ck_assert(tst_child_ok(pid));
 		ck_assert_int_eq(pthread_mutex_consistent(m), 0);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		pid = fork();
 		if (pid == 0)
 			_exit(pthread_mutex_lock(m) ? 1 : 0);
-		ck_assert(st_child_ok(pid));
+		ck_assert(tst_child_ok(pid));
 		ck_assert_int_eq(pthread_mutex_lock(m), EOWNERDEAD);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 		ck_assert_int_eq(pthread_mutex_lock(m), ENOTRECOVERABLE);
@@ -479,10 +478,10 @@ START_TEST(normal_relock_deadlocks)
 					  : PTHREAD_MUTEX_STALLED, protos[p], 0);
 		ck_assert_int_eq(pthread_mutex_lock(m), 0);
 		ck_assert_int_eq(pthread_mutex_trylock(m), EBUSY);
-		struct timespec start, t20 = st_deadline(CLOCK_REALTIME, 20);
+		struct timespec start, t20 = tst_deadline(CLOCK_REALTIME, 20);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		ck_assert_int_eq(pthread_mutex_timedlock(m, &t20), ETIMEDOUT);
-		ck_assert_int_ge(st_elapsed_ms(&start), 19);
+		ck_assert_int_ge(tst_elapsed_ms(&start), 19);
 		ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 	}
 }
@@ -494,17 +493,17 @@ START_TEST(pi_basics)
 				  PTHREAD_PRIO_INHERIT, 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), EDEADLK);
-	ck_assert_int_eq(st_in_thread(try_other, m), EBUSY);
-	ck_assert_int_eq(st_in_thread(unlock_other, m), EPERM);
+	ck_assert_int_eq(tst_in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(tst_in_thread(unlock_other, m), EPERM);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(m), EPERM);
 	m = make(PTHREAD_MUTEX_RECURSIVE, 0, PTHREAD_PRIO_INHERIT, 0);
 	ck_assert_int_eq(pthread_mutex_lock(m), 0);
 	ck_assert_int_eq(pthread_mutex_trylock(m), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
-	ck_assert_int_eq(st_in_thread(try_other, m), EBUSY);
+	ck_assert_int_eq(tst_in_thread(try_other, m), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(m), 0);
-	ck_assert_int_eq(st_in_thread(try_other, m), 0);
+	ck_assert_int_eq(tst_in_thread(try_other, m), 0);
 	/* The word is the kernel's PI format: the owner's tid. */
 	ck_assert_int_ne(*(volatile int *)m & 0x3fffffff, 0);
 }
@@ -526,7 +525,7 @@ START_TEST(pp_basics)
 	ck_assert_int_eq(pthread_mutex_getprioceiling(&m, &c), 0);
 	ck_assert_int_eq(c, lo + 1);
 	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
-	ck_assert_int_eq(st_in_thread(try_other, &m), EBUSY);
+	ck_assert_int_eq(tst_in_thread(try_other, &m), EBUSY);
 	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
 	int old;
 	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, hi, &old), 0);
@@ -537,7 +536,7 @@ START_TEST(pp_basics)
 	ck_assert_int_eq(pthread_mutex_lock(&m), 0);
 	ck_assert_int_eq(pthread_mutex_setprioceiling(&m, lo, &old), 0);
 	ck_assert_int_eq(pthread_mutex_unlock(&m), 0);
-	ck_assert_int_eq(st_in_thread(try_other, &m), 0);
+	ck_assert_int_eq(tst_in_thread(try_other, &m), 0);
 	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER;
 	ck_assert_int_eq(pthread_mutex_getprioceiling(&plain, &c), EINVAL);
 	/* Robust and priority protection do not combine. */
@@ -611,7 +610,7 @@ static void *pp_thread(void *arg)
 {
 	struct pp_run *r = arg;
 	pthread_t me = pthread_self();
-	int tid = ct_gettid();
+	int tid = tst_gettid();
 	struct sched_param own = { .sched_priority = PP_OWN };
 	PP_CHECK(r, pthread_setschedparam(me, SCHED_FIFO, &own), 0);
 	/* Raised to the ceiling, seen at its own priority. */
@@ -667,7 +666,7 @@ START_TEST(pp_own_priority)
 	ck_assert_int_eq(pp_init(&r.mid, PP_MID), 0);
 	ck_assert_int_eq(pp_init(&r.high, PP_HIGH), 0);
 	ck_assert_int_eq(sem_init(&r.go, 0, 0), 0);
-	pthread_t th = ct_start(NULL, pp_thread, &r);
+	pthread_t th = tst_start(NULL, pp_thread, &r);
 	while (!atomic_load(&r.holding) && !r.line)
 		usleep(1000);
 	if (atomic_load(&r.holding)) {
@@ -677,7 +676,7 @@ START_TEST(pp_own_priority)
 		ck_assert_int_eq(seen_prio(th), PP_MID + 1);
 		ck_assert_int_eq(sem_post(&r.go), 0);
 	}
-	ct_join(th);
+	tst_join(th);
 	ck_assert_msg(r.line == 0, "t_mutex.c:%d: got %d", r.line, r.got);
 }
 END_TEST
@@ -735,10 +734,10 @@ START_TEST(attributes)
 }
 END_TEST
 
-Suite *mutex_suite(void)
+TST_SUITE(mutex_suite)
 {
 	Suite *s = suite_create("mutex");
-	TCase *tc = st_tcase("mutex");
+	TCase *tc = tst_tcase("mutex");
 	tcase_add_test(tc, static_initializers);
 	tcase_add_test(tc, destroy_busy);
 	tcase_add_test(tc, timed);
@@ -754,20 +753,20 @@ Suite *mutex_suite(void)
 			"robust_list_many", "robust_death_wakes_waiter",
 			"robust_process_death" };
 		for (int i = 0; i < 4; i++)
-			ct_test_left_out(left_out[i], "no robust list in this "
+			tst_test_left_out(left_out[i], "no robust list in this "
 					 "kernel (get_robust_list: ENOSYS, as "
 					 "under qemu-user): nobody marks a dead "
 					 "owner's mutex");
 	}
 	tcase_add_test(tc, normal_relock_deadlocks);
 	tcase_add_test(tc, pi_basics);
-	ct_tcase_add_beyond_glibc(tc, pp_basics, "glibc 2.36 asks the kernel for "
+	tst_tcase_add_beyond_glibc(tc, pp_basics, "glibc 2.36 asks the kernel for "
 		"SCHED_OTHER at the ceiling priority: every lock fails with EINVAL");
 	int refused = fifo_refused();
 	if (refused == 0)
 		tcase_add_test(tc, pp_own_priority);
 	else
-		ct_test_left_out("pp_own_priority", refused == EPERM
+		tst_test_left_out("pp_own_priority", refused == EPERM
 			? "this process may not set a real-time policy (EPERM: "
 			  "neither root nor CAP_SYS_NICE nor RLIMIT_RTPRIO)"
 			: "SCHED_FIFO refused for a test thread");

@@ -17,7 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include "dropin.h"
+#include "common.h"
 
 static int set_reuse(unsigned max)
 {
@@ -32,7 +32,7 @@ static int set_reuse(unsigned max)
 static int fresh_pool(unsigned max)
 {
 	int old = set_reuse(0);
-	ct_tasks_settle(1);
+	tst_tasks_settle(1);
 	set_reuse(max);
 	return old;
 }
@@ -56,7 +56,7 @@ struct found {
 
 static struct found look(void)
 {
-	struct found f = { .tid = ct_gettid(), .errno_at_start = errno,
+	struct found f = { .tid = tst_gettid(), .errno_at_start = errno,
 			   .tls = tls_five, .key_value = pthread_getspecific(key) };
 	errno = 0;
 	f.nice = getpriority(PRIO_PROCESS, 0);
@@ -112,12 +112,12 @@ START_TEST(fresh_state)
 	int old = fresh_pool(4);
 	ck_assert_int_eq(pthread_key_create(&key, NULL), 0);
 	struct found first, again;
-	ct_join(ct_start(NULL, dirty, &first));
+	tst_join(tst_start(NULL, dirty, &first));
 	/* Each next thread runs on the same kernel thread, taken from its
 	 * sleep in the pool, and finds it new. */
 	for (int round = 0; round < 10; round++) {
-		ck_assert(ct_wait_blocked(first.tid));	/* parked */
-		ct_join(ct_start(NULL, dirty, &again));
+		ck_assert(tst_wait_blocked(first.tid));	/* parked */
+		tst_join(tst_start(NULL, dirty, &again));
 		ck_assert_int_eq(again.tid, first.tid);
 		ck_assert_int_eq(again.tls, 5);
 		ck_assert_ptr_null(again.key_value);
@@ -147,7 +147,7 @@ static void *mask_of(void *arg)
 	sigset_t mask;
 	pthread_sigmask(SIG_SETMASK, NULL, &mask);
 	m->blocked = sigismember(&mask, SIGUSR2);
-	m->tid = ct_gettid();
+	m->tid = tst_gettid();
 	return NULL;
 }
 
@@ -155,7 +155,7 @@ START_TEST(creator_mask)
 {
 	int old = fresh_pool(4);
 	struct mask_seen first = { 0, -1 }, m;
-	ct_join(ct_start(NULL, mask_of, &first));
+	tst_join(tst_start(NULL, mask_of, &first));
 	ck_assert_int_eq(first.blocked, 0);
 	sigset_t usr2, saved;
 	sigemptyset(&usr2);
@@ -165,9 +165,9 @@ START_TEST(creator_mask)
 	for (int round = 0; round < 10; round++) {
 		int want = round % 2 == 0;
 		pthread_sigmask(want ? SIG_BLOCK : SIG_UNBLOCK, &usr2, NULL);
-		ck_assert(ct_wait_blocked(first.tid));	/* parked */
+		ck_assert(tst_wait_blocked(first.tid));	/* parked */
 		m = (struct mask_seen){ 0, -1 };
-		ct_join(ct_start(NULL, mask_of, &m));
+		tst_join(tst_start(NULL, mask_of, &m));
 		ck_assert_int_eq(m.tid, first.tid);
 		ck_assert_int_eq(m.blocked, want);
 	}
@@ -179,7 +179,7 @@ END_TEST
 /* A signal sent to a parked thread's tid is not the next thread's. */
 static void *says_tid(void *arg)
 {
-	atomic_store((atomic_int *)arg, ct_gettid());
+	atomic_store((atomic_int *)arg, tst_gettid());
 	return NULL;
 }
 
@@ -190,16 +190,16 @@ START_TEST(no_pending_signal)
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	atomic_int tid = 0;
-	ct_join(ct_start(NULL, says_tid, &tid));
+	tst_join(tst_start(NULL, says_tid, &tid));
 	for (int round = 0; round < 20; round++) {
-		ck_assert(ct_wait_blocked(atomic_load(&tid)));	/* parked */
+		ck_assert(tst_wait_blocked(atomic_load(&tid)));	/* parked */
 		usr1_seen = 0;
 		ck_assert_int_eq(syscall(SYS_tgkill, getpid(),
 					 atomic_load(&tid), SIGUSR1), 0);
 		/* Left pending, it would run as soon as the next thread
 		 * unblocks it, before that one can end. */
 		atomic_int tid2 = 0;
-		ct_join(ct_start(NULL, says_tid, &tid2));
+		tst_join(tst_start(NULL, says_tid, &tid2));
 		ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
 		ck_assert_int_eq(atomic_load(&usr1_seen), 0);
 	}
@@ -212,7 +212,7 @@ END_TEST
  * reaches the thread that runs now. */
 static void *blocks(void *arg)
 {
-	atomic_store((atomic_int *)arg, ct_gettid());
+	atomic_store((atomic_int *)arg, tst_gettid());
 	for (;;)
 		pause();
 	return NULL;
@@ -223,19 +223,19 @@ START_TEST(handles_and_cancel)
 	int old = fresh_pool(4);
 	for (int round = 0; round < 20; round++) {
 		atomic_int tid = 0, tid2 = 0;
-		pthread_t first = ct_start(NULL, says_tid, &tid);
-		ct_join(first);
-		ck_assert(ct_wait_blocked(atomic_load(&tid)));	/* parked */
-		pthread_t now = ct_start(NULL, blocks, &tid2);
-		ct_wait_at_least(&tid2, 1);
+		pthread_t first = tst_start(NULL, says_tid, &tid);
+		tst_join(first);
+		ck_assert(tst_wait_blocked(atomic_load(&tid)));	/* parked */
+		pthread_t now = tst_start(NULL, blocks, &tid2);
+		tst_wait_at_least(&tid2, 1);
 		ck_assert_int_eq(atomic_load(&tid2), atomic_load(&tid));
 		ck_assert(!pthread_equal(first, now));
 		ck_assert_int_eq(pthread_kill(first, 0), ESRCH);
 		ck_assert_int_eq(pthread_join(first, NULL), ESRCH);
 		ck_assert_int_eq(pthread_cancel(first), ESRCH);
-		ck_assert(ct_wait_blocked(atomic_load(&tid2)));
+		ck_assert(tst_wait_blocked(atomic_load(&tid2)));
 		ck_assert_int_eq(pthread_cancel(now), 0);
-		ck_assert_ptr_eq(ct_join(now), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(now), PTHREAD_CANCELED);
 	}
 	set_reuse(old);
 }
@@ -249,15 +249,15 @@ START_TEST(detached)
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	atomic_int first = 0;
-	ct_start(&a, says_tid, &first);
-	ct_wait_at_least(&first, 1);
-	ck_assert(ct_wait_blocked(atomic_load(&first)));	/* parked */
+	tst_start(&a, says_tid, &first);
+	tst_wait_at_least(&first, 1);
+	ck_assert(tst_wait_blocked(atomic_load(&first)));	/* parked */
 	for (int i = 0; i < 20; i++) {
 		atomic_int tid = 0;
-		ct_start(&a, says_tid, &tid);
-		ct_wait_at_least(&tid, 1);
+		tst_start(&a, says_tid, &tid);
+		tst_wait_at_least(&tid, 1);
 		ck_assert_int_eq(atomic_load(&tid), atomic_load(&first));
-		ck_assert(ct_wait_blocked(atomic_load(&tid)));
+		ck_assert(tst_wait_blocked(atomic_load(&tid)));
 	}
 	pthread_attr_destroy(&a);
 	set_reuse(old);
@@ -271,19 +271,19 @@ START_TEST(bounded)
 	pthread_t th[5];
 	atomic_int tid[5] = { 0 };
 	for (int i = 0; i < 5; i++)
-		th[i] = ct_start(NULL, says_tid, &tid[i]);
+		th[i] = tst_start(NULL, says_tid, &tid[i]);
 	for (int i = 0; i < 5; i++)
-		ct_join(th[i]);
-	ck_assert_int_eq(ct_tasks_settle(3), 3);	/* main and two parked */
+		tst_join(th[i]);
+	ck_assert_int_eq(tst_tasks_settle(3), 3);	/* main and two parked */
 	set_reuse(0);
-	ck_assert_int_eq(ct_tasks_settle(1), 1);
+	ck_assert_int_eq(tst_tasks_settle(1), 1);
 	set_reuse(old);
 }
 END_TEST
 
 static void *meets_other(void *gate)
 {
-	ct_gate_pass(gate, 2);
+	tst_gate_pass(gate, 2);
 	return NULL;
 }
 
@@ -297,22 +297,22 @@ START_TEST(other_size_makes_room)
 	atomic_int gate = 0;
 	pthread_t th[2];
 	for (int i = 0; i < 2; i++)
-		th[i] = ct_start(NULL, meets_other, &gate);
+		th[i] = tst_start(NULL, meets_other, &gate);
 	for (int i = 0; i < 2; i++)
-		ct_join(th[i]);
-	ck_assert_int_eq(ct_tasks_settle(3), 3);	/* main and two parked */
+		tst_join(th[i]);
+	ck_assert_int_eq(tst_tasks_settle(3), 3);	/* main and two parked */
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 128 << 10);
 	atomic_int first = 0;
-	ct_join(ct_start(&a, says_tid, &first));
-	ck_assert(ct_wait_blocked(atomic_load(&first)));	/* parked */
+	tst_join(tst_start(&a, says_tid, &first));
+	ck_assert(tst_wait_blocked(atomic_load(&first)));	/* parked */
 	for (int i = 0; i < 10; i++) {
 		atomic_int tid = 0;
-		ct_join(ct_start(&a, says_tid, &tid));
+		tst_join(tst_start(&a, says_tid, &tid));
 		ck_assert_int_eq(atomic_load(&tid), atomic_load(&first));
 	}
-	ck_assert_int_eq(ct_tasks_settle(3), 3);	/* one of each left */
+	ck_assert_int_eq(tst_tasks_settle(3), 3);	/* one of each left */
 	pthread_attr_destroy(&a);
 	set_reuse(old);
 }
@@ -323,12 +323,12 @@ START_TEST(idle_exit)
 {
 	int old = fresh_pool(2);
 	atomic_int tid = 0;
-	ct_join(ct_start(NULL, says_tid, &tid));
-	ck_assert(ct_wait_blocked(atomic_load(&tid)));
-	ck_assert_int_eq(ct_count_tasks(), 2);
+	tst_join(tst_start(NULL, says_tid, &tid));
+	ck_assert(tst_wait_blocked(atomic_load(&tid)));
+	ck_assert_int_eq(tst_count_tasks(), 2);
 	struct timespec t = { 3, 0 };
 	nanosleep(&t, NULL);
-	ck_assert_int_eq(ct_count_tasks(), 1);
+	ck_assert_int_eq(tst_count_tasks(), 1);
 	set_reuse(old);
 }
 END_TEST
@@ -337,7 +337,7 @@ END_TEST
 
 static void *meets_all(void *gate)
 {
-	ct_gate_pass(gate, LEAVERS);
+	tst_gate_pass(gate, LEAVERS);
 	return NULL;
 }
 
@@ -356,16 +356,16 @@ START_TEST(leaving_makes_no_arena)
 	atomic_int gate = 0;
 	pthread_t th[LEAVERS];
 	for (int i = 0; i < LEAVERS; i++)
-		th[i] = ct_start(&a, meets_all, &gate);
+		th[i] = tst_start(&a, meets_all, &gate);
 	for (int i = 0; i < LEAVERS; i++)
-		ct_join(th[i]);
-	ck_assert_int_eq(ct_tasks_settle(1 + LEAVERS), 1 + LEAVERS);
-	int arenas = ct_malloc_arenas();
+		tst_join(th[i]);
+	ck_assert_int_eq(tst_tasks_settle(1 + LEAVERS), 1 + LEAVERS);
+	int arenas = tst_malloc_arenas();
 	for (int left = LEAVERS; left-- > 0;) {
 		set_reuse(left);
-		ck_assert_int_eq(ct_tasks_settle(1 + left), 1 + left);
+		ck_assert_int_eq(tst_tasks_settle(1 + left), 1 + left);
 	}
-	ck_assert_int_eq(ct_malloc_arenas(), arenas);
+	ck_assert_int_eq(tst_malloc_arenas(), arenas);
 	pthread_attr_destroy(&a);
 	set_reuse(old);
 }
@@ -376,9 +376,9 @@ static int child_creates(void *arg)
 	/* None of the parent's parked threads here: a new one runs. */
 	atomic_int tid = 0;
 	pthread_t th;
-	CT_CHILD_CHECK(pthread_create(&th, NULL, says_tid, &tid) == 0);
-	CT_CHILD_CHECK(pthread_join(th, NULL) == 0);
-	CT_CHILD_CHECK(atomic_load(&tid) != *(int *)arg);
+	TST_CHILD_CHECK(pthread_create(&th, NULL, says_tid, &tid) == 0);
+	TST_CHILD_CHECK(pthread_join(th, NULL) == 0);
+	TST_CHILD_CHECK(atomic_load(&tid) != *(int *)arg);
 	return 0;
 }
 
@@ -386,29 +386,29 @@ START_TEST(fork_child_has_none)
 {
 	int old = fresh_pool(4);
 	atomic_int tid = 0;
-	ct_join(ct_start(NULL, says_tid, &tid));
-	ck_assert(ct_wait_blocked(atomic_load(&tid)));
+	tst_join(tst_start(NULL, says_tid, &tid));
+	ck_assert(tst_wait_blocked(atomic_load(&tid)));
 	int parked = atomic_load(&tid);
-	ck_assert_int_eq(ct_in_child(child_creates, &parked), 0);
+	ck_assert_int_eq(tst_in_child(child_creates, &parked), 0);
 	set_reuse(old);
 }
 END_TEST
 
-Suite *reuse_suite(void)
+TST_SUITE(reuse_suite)
 {
 	Suite *s = suite_create("reuse");
 	TCase *tc = tcase_create("reuse");
 	tcase_set_timeout(tc, 30);
-	ct_tcase_add_beyond_glibc(tc, fresh_state, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, creator_mask, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, no_pending_signal, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, handles_and_cancel, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, detached, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, bounded, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, other_size_makes_room, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, idle_exit, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, fork_child_has_none, "glibc has no thread reuse");
-	ct_tcase_add_beyond_glibc(tc, leaving_makes_no_arena, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, fresh_state, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, creator_mask, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, no_pending_signal, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, handles_and_cancel, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, detached, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, bounded, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, other_size_makes_room, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, idle_exit, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, fork_child_has_none, "glibc has no thread reuse");
+	tst_tcase_add_beyond_glibc(tc, leaving_makes_no_arena, "glibc has no thread reuse");
 	suite_add_tcase(s, tc);
 	return s;
 }

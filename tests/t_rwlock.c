@@ -5,7 +5,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "sync_tests.h"
+#include "common.h"
 
 static void *tryrd(void *l) { return (void *)(long)pthread_rwlock_tryrdlock(l); }
 static void *trywr(void *l) { return (void *)(long)pthread_rwlock_trywrlock(l); }
@@ -19,21 +19,21 @@ START_TEST(basics)
 	for (int i = 0; i < 2; i++) {
 		pthread_rwlock_t *l = ls[i];
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), 0);
-		ck_assert_int_eq(st_in_thread(tryrd, l), 0);	/* shared */
-		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
+		ck_assert_int_eq(tst_in_thread(tryrd, l), 0);	/* shared */
+		ck_assert_int_eq(tst_in_thread(trywr, l), EBUSY);
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* ours */
 		ck_assert_int_eq(pthread_rwlock_unlock(l), 0);	/* thread's */
 		/* Unlocking a lock nobody holds is undefined: the library
 		 * says EPERM, glibc corrupts the lock. */
-		if (!ct_test_glibc())
+		if (!tst_test_glibc())
 			ck_assert_int_eq(pthread_rwlock_unlock(l), EPERM);
 		ck_assert_int_eq(pthread_rwlock_wrlock(l), 0);
 		ck_assert_int_eq(pthread_rwlock_wrlock(l), EDEADLK);
 		ck_assert_int_eq(pthread_rwlock_rdlock(l), EDEADLK);
 		ck_assert_int_eq(pthread_rwlock_trywrlock(l), EBUSY);
 		ck_assert_int_eq(pthread_rwlock_tryrdlock(l), EBUSY);
-		ck_assert_int_eq(st_in_thread(tryrd, l), EBUSY);
-		ck_assert_int_eq(st_in_thread(trywr, l), EBUSY);
+		ck_assert_int_eq(tst_in_thread(tryrd, l), EBUSY);
+		ck_assert_int_eq(tst_in_thread(trywr, l), EBUSY);
 		pthread_t t;
 		pthread_create(&t, NULL, trywr, l);
 		void *r;
@@ -53,7 +53,7 @@ static atomic_int wr_tid;
 
 static void *wr_once(void *l)
 {
-	atomic_store(&wr_tid, ct_gettid());
+	atomic_store(&wr_tid, tst_gettid());
 	pthread_rwlock_wrlock(l);
 	pthread_rwlock_unlock(l);
 	return NULL;
@@ -78,15 +78,15 @@ START_TEST(timed)
 	ck_assert_int_eq(pthread_rwlock_wrlock(&l), 0);
 	struct timespec s, t;
 	clock_gettime(CLOCK_MONOTONIC, &s);
-	t = st_deadline(CLOCK_REALTIME, 20);
-	ck_assert_int_eq(st_in_thread(tryrd, &l), EBUSY);
+	t = tst_deadline(CLOCK_REALTIME, 20);
+	ck_assert_int_eq(tst_in_thread(tryrd, &l), EBUSY);
 	pthread_rwlock_unlock(&l);
 	pthread_t h;
 	pthread_create(&h, NULL, rd_keep, &l);	/* exits holding a read lock */
 	pthread_join(h, NULL);
 	ck_assert_int_eq(pthread_rwlock_timedwrlock(&l, &t), ETIMEDOUT);
-	ck_assert_int_ge(st_elapsed_ms(&s), 19);
-	t = st_deadline(CLOCK_MONOTONIC, 20);
+	ck_assert_int_ge(tst_elapsed_ms(&s), 19);
+	t = tst_deadline(CLOCK_MONOTONIC, 20);
 	ck_assert_int_eq(pthread_rwlock_clockwrlock(&l, CLOCK_MONOTONIC, &t), ETIMEDOUT);
 	struct timespec past = { 0, 0 };
 	ck_assert_int_eq(pthread_rwlock_timedwrlock(&l, &past), ETIMEDOUT);
@@ -102,13 +102,13 @@ START_TEST(timed)
 	pthread_create(&h, NULL, wr_hold, &l);
 	while (!atomic_load(&wr_held))
 		usleep(1000);
-	t = st_deadline(CLOCK_MONOTONIC, 5);
+	t = tst_deadline(CLOCK_MONOTONIC, 5);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &t), ETIMEDOUT);
-	t = st_deadline(CLOCK_REALTIME, 2);
+	t = tst_deadline(CLOCK_REALTIME, 2);
 	ck_assert_int_eq(pthread_rwlock_timedrdlock(&l, &t), ETIMEDOUT);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_BOOTTIME + 100, &t), EINVAL);
 	atomic_store(&wr_release, 1);
-	t = st_deadline(CLOCK_MONOTONIC, 5000);
+	t = tst_deadline(CLOCK_MONOTONIC, 5000);
 	ck_assert_int_eq(pthread_rwlock_clockrdlock(&l, CLOCK_MONOTONIC, &t), 0);
 	pthread_rwlock_unlock(&l);
 	pthread_join(h, NULL);
@@ -138,9 +138,9 @@ START_TEST(kinds)
 		pthread_t w;
 		wr_tid = 0;
 		pthread_create(&w, NULL, wr_once, &l);
-		ct_wait_at_least(&wr_tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&wr_tid)));	/* the writer waits */
-		long r = st_in_thread(tryrd, &l);
+		tst_wait_at_least(&wr_tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&wr_tid)));	/* the writer waits */
+		long r = tst_in_thread(tryrd, &l);
 		if (k == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) {
 			ck_assert_int_eq(r, EBUSY);
 		} else {
@@ -157,9 +157,9 @@ START_TEST(kinds)
 	pthread_rwlock_t l;
 	pthread_rwlock_init(&l, &a);
 	pthread_rwlock_rdlock(&l);
-	struct timespec t = st_deadline(CLOCK_REALTIME, 20);
+	struct timespec t = tst_deadline(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(pthread_rwlock_timedwrlock(&l, &t), ETIMEDOUT);
-	ck_assert_int_eq(st_in_thread(tryrd, &l), 0);
+	ck_assert_int_eq(tst_in_thread(tryrd, &l), 0);
 }
 END_TEST
 
@@ -193,7 +193,7 @@ static void *writer(void *p)
 	struct pair *s = p;
 	pthread_barrier_wait(&s->start);
 	for (int i = 0; i < 5000; i++) {
-		struct timespec t = st_deadline(CLOCK_MONOTONIC, 10000);
+		struct timespec t = tst_deadline(CLOCK_MONOTONIC, 10000);
 		if (pthread_rwlock_clockwrlock(&s->l, CLOCK_MONOTONIC, &t))
 			s->bad = 1;
 		s->a++;
@@ -229,7 +229,7 @@ END_TEST
 
 START_TEST(shared_across_fork)
 {
-	struct { pthread_rwlock_t l; long n; } *s = st_shared(sizeof *s);
+	struct { pthread_rwlock_t l; long n; } *s = tst_shared(sizeof *s);
 	pthread_rwlockattr_t a;
 	int v;
 	pthread_rwlockattr_init(&a);
@@ -247,15 +247,15 @@ START_TEST(shared_across_fork)
 	}
 	if (pid == 0)
 		_exit(0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	ck_assert_int_eq(s->n, 40000);
 }
 END_TEST
 
-Suite *rwlock_suite(void)
+TST_SUITE(rwlock_suite)
 {
 	Suite *s = suite_create("rwlock");
-	TCase *tc = st_tcase("rwlock");
+	TCase *tc = tst_tcase("rwlock");
 	tcase_add_test(tc, basics);
 	tcase_add_test(tc, timed);
 	tcase_add_test(tc, kinds);

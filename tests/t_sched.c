@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "dropin.h"
+#include "common.h"
 
 struct spinner {
 	atomic_int tid, stop;
@@ -18,7 +18,7 @@ struct spinner {
 static void *spin(void *arg)
 {
 	struct spinner *s = arg;
-	atomic_store(&s->tid, ct_gettid());
+	atomic_store(&s->tid, tst_gettid());
 	while (!atomic_load(&s->stop))
 		;
 	return NULL;
@@ -38,8 +38,8 @@ static void comm_of(int tid, char *buf, size_t len)
 START_TEST(names)
 {
 	struct spinner s = { 0 };
-	pthread_t th = ct_start(NULL, spin, &s);
-	ct_wait_at_least(&s.tid, 1);
+	pthread_t th = tst_start(NULL, spin, &s);
+	tst_wait_at_least(&s.tid, 1);
 	char name[16], comm[32];
 	ck_assert_int_eq(pthread_setname_np(th, "worker-1"), 0);
 	comm_of(atomic_load(&s.tid), comm, sizeof comm);
@@ -56,21 +56,21 @@ START_TEST(names)
 	char saved[16];
 	ck_assert_int_eq(pthread_getname_np(me, saved, sizeof saved), 0);
 	ck_assert_int_eq(pthread_setname_np(me, "main-named"), 0);
-	comm_of(ct_gettid(), comm, sizeof comm);
+	comm_of(tst_gettid(), comm, sizeof comm);
 	ck_assert_str_eq(comm, "main-named");
 	ck_assert_int_eq(pthread_getname_np(me, name, sizeof name), 0);
 	ck_assert_str_eq(name, "main-named");
 	ck_assert_int_eq(pthread_setname_np(me, saved), 0);
 	atomic_store(&s.stop, 1);
-	ct_join(th);
+	tst_join(th);
 }
 END_TEST
 
 START_TEST(scheduling)
 {
 	struct spinner s = { 0 };
-	pthread_t th = ct_start(NULL, spin, &s);
-	ct_wait_at_least(&s.tid, 1);
+	pthread_t th = tst_start(NULL, spin, &s);
+	tst_wait_at_least(&s.tid, 1);
 	int tid = atomic_load(&s.tid), policy;
 	struct sched_param sp = { 0 };
 	ck_assert_int_eq(pthread_getschedparam(th, &policy, &sp), 0);
@@ -123,7 +123,7 @@ START_TEST(scheduling)
 	}
 	ck_assert(b.tv_sec > a.tv_sec || b.tv_nsec > a.tv_nsec);
 	atomic_store(&s.stop, 1);
-	ct_join(th);
+	tst_join(th);
 }
 END_TEST
 
@@ -136,7 +136,7 @@ START_TEST(concurrency_and_yield)
 	ck_assert_int_eq(pthread_setconcurrency(0), 0);
 	/* pthread_yield and pthread_kill_other_threads_np are symbols for
 	 * old binaries only; glibc's are not reachable by dlsym. */
-	if (!ct_test_glibc()) {
+	if (!tst_test_glibc()) {
 		int (*yield)(void) = (int (*)(void))
 			dlsym(RTLD_DEFAULT, "pthread_yield");
 		ck_assert_ptr_nonnull(yield);
@@ -150,7 +150,7 @@ START_TEST(concurrency_and_yield)
 }
 END_TEST
 
-Suite *sched_suite(void)
+TST_SUITE(sched_suite)
 {
 	Suite *s = suite_create("sched");
 	TCase *tc = tcase_create("sched");

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "sync_tests.h"
+#include "common.h"
 
 START_TEST(counting_and_errors)
 {
@@ -45,12 +45,12 @@ START_TEST(timeouts)
 	memset(&fresh, 0, sizeof fresh);
 	sem_init(&s, 0, 0);
 	sem_init(&fresh, 0, 0);
-	struct timespec st, t = st_deadline(CLOCK_REALTIME, 20);
+	struct timespec st, t = tst_deadline(CLOCK_REALTIME, 20);
 	clock_gettime(CLOCK_MONOTONIC, &st);
 	ck_assert_int_eq(sem_timedwait(&s, &t), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
-	ck_assert_int_ge(st_elapsed_ms(&st), 19);
-	t = st_deadline(CLOCK_MONOTONIC, 20);
+	ck_assert_int_ge(tst_elapsed_ms(&st), 19);
+	t = tst_deadline(CLOCK_MONOTONIC, 20);
 	ck_assert_int_eq(sem_clockwait(&s, CLOCK_MONOTONIC, &t), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &st);
@@ -59,11 +59,11 @@ START_TEST(timeouts)
 	ck_assert_int_eq(errno, ETIMEDOUT);
 	ck_assert_int_eq(sem_clockwait(&s, CLOCK_MONOTONIC, &neg), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
-	ck_assert_int_lt(st_elapsed_ms(&st), 50);
+	ck_assert_int_lt(tst_elapsed_ms(&st), 50);
 	past.tv_nsec = 1000000000L;
 	ck_assert_int_eq(sem_timedwait(&s, &past), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	t = st_deadline(CLOCK_MONOTONIC, 20);
+	t = tst_deadline(CLOCK_MONOTONIC, 20);
 	ck_assert_int_eq(sem_clockwait(&s, CLOCK_PROCESS_CPUTIME_ID, &t), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	sem_post(&s);
@@ -140,7 +140,7 @@ END_TEST
 
 START_TEST(shared_across_fork)
 {
-	struct pp *s = st_shared(sizeof *s);
+	struct pp *s = tst_shared(sizeof *s);
 	s->n = 5000;
 	sem_init(&s->ping, 1, 0);
 	sem_init(&s->pong, 1, 0);
@@ -153,7 +153,7 @@ START_TEST(shared_across_fork)
 		sem_post(&s->ping);
 		sem_wait(&s->pong);
 	}
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 }
 END_TEST
 
@@ -198,7 +198,7 @@ START_TEST(named)
 		_exit(c == SEM_FAILED || sem_post(c) || sem_post(c) ||
 		      sem_close(c));
 	}
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	sem_getvalue(a, &v);
 	ck_assert_int_eq(v, 4);
 	ck_assert_int_eq(sem_close(a), 0);
@@ -244,31 +244,31 @@ START_TEST(named_with_glibc)
 		_exit(g_wait(g) != 0);
 	usleep(20000);
 	ck_assert_int_eq(sem_post(o), 0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	/* And the other way round. */
 	pid = fork();
 	if (pid == 0)
 		_exit(sem_wait(o) != 0);
 	usleep(20000);
 	ck_assert_int_eq(g_post(g), 0);
-	ck_assert(st_child_ok(pid));
+	ck_assert(tst_child_ok(pid));
 	g_close(g);
 	sem_close(o);
 	ck_assert_int_eq(sem_unlink(name()), 0);
 }
 END_TEST
 
-Suite *sem_suite(void)
+TST_SUITE(sem_suite)
 {
 	Suite *s = suite_create("sem");
-	TCase *tc = st_tcase("sem");
+	TCase *tc = tst_tcase("sem");
 	tcase_add_test(tc, counting_and_errors);
 	tcase_add_test(tc, timeouts);
 	tcase_add_test(tc, ping_pong);
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, shared_across_fork);
 	tcase_add_test(tc, named);
-	ct_tcase_add_beyond_glibc(tc, named_with_glibc,
+	tst_tcase_add_beyond_glibc(tc, named_with_glibc,
 		"it checks the library against glibc's own sem_*");
 	suite_add_tcase(s, tc);
 	return s;

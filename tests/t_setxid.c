@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "dropin.h"
+#include "common.h"
 
 /* Every thread's real, effective, saved and fs ids equal `uid' (and the
  * gids `gid'); returns the number of threads checked, or -1.  An
@@ -26,7 +26,7 @@ static int all_threads_are(unsigned uid, unsigned gid)
 	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || ct_emulator_task(atoi(e->d_name)))
+		if (e->d_name[0] == '.' || tst_emulator_task(atoi(e->d_name)))
 			continue;
 		char path[300], line[256];
 		snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
@@ -65,7 +65,7 @@ static void *parked(void *arg)
 	char c;
 	int n = atomic_fetch_add(&threads_up, 1);
 	if (n < 8)
-		atomic_store(&parked_tid[n], ct_gettid());
+		atomic_store(&parked_tid[n], tst_gettid());
 	read(pipe_fds[0], &c, 1);
 	return NULL;
 }
@@ -79,7 +79,7 @@ static bool parked_blocked(int n)
 		int tid;
 		while (!(tid = atomic_load(&parked_tid[i])))
 			sched_yield();
-		if (!ct_wait_blocked(tid))
+		if (!tst_wait_blocked(tid))
 			return false;
 	}
 	return true;
@@ -120,41 +120,41 @@ static void *changer(void *arg)
 static int drop_all(void *arg)
 {
 	threads_up = 0;
-	CT_CHILD_CHECK(pipe(pipe_fds) == 0);
+	TST_CHILD_CHECK(pipe(pipe_fds) == 0);
 	pthread_t th[3];
 	for (int i = 0; i < 3; i++)
-		CT_CHILD_CHECK(pthread_create(&th[i], NULL, parked, NULL) == 0);
+		TST_CHILD_CHECK(pthread_create(&th[i], NULL, parked, NULL) == 0);
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD,
 				.sigev_notify_function = timer_thread };
 	timer_t timer;
-	CT_CHILD_CHECK(timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0);
+	TST_CHILD_CHECK(timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0);
 	struct itimerspec its = { .it_value = { 0, 1000000 } };
-	CT_CHILD_CHECK(timer_settime(timer, 0, &its, NULL) == 0);
+	TST_CHILD_CHECK(timer_settime(timer, 0, &its, NULL) == 0);
 	/* The change reaches threads asleep in the kernel. */
-	CT_CHILD_CHECK(parked_blocked(4));
-	CT_CHILD_CHECK(all_threads_are(0, 0) >= 6);
+	TST_CHILD_CHECK(parked_blocked(4));
+	TST_CHILD_CHECK(all_threads_are(0, 0) >= 6);
 	struct change c = { .which = (int)(intptr_t)arg };
 	pthread_t t;
-	CT_CHILD_CHECK(pthread_create(&t, NULL, changer, &c) == 0);
-	CT_CHILD_CHECK(pthread_join(t, NULL) == 0);
-	CT_CHILD_CHECK(c.result == 0);
-	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
+	TST_CHILD_CHECK(pthread_create(&t, NULL, changer, &c) == 0);
+	TST_CHILD_CHECK(pthread_join(t, NULL) == 0);
+	TST_CHILD_CHECK(c.result == 0);
+	TST_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
 	/* Unprivileged now: a change back fails, consistently, everywhere. */
-	CT_CHILD_CHECK(setuid(0) == -1 && errno == EPERM);
-	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
+	TST_CHILD_CHECK(setuid(0) == -1 && errno == EPERM);
+	TST_CHILD_CHECK(all_threads_are(65534, 65534) >= 6);
 	/* Threads created afterwards have the new ids too. */
-	CT_CHILD_CHECK(pthread_create(&t, NULL, parked, NULL) == 0);
-	CT_CHILD_CHECK(all_threads_are(65534, 65534) >= 7);
-	CT_CHILD_CHECK(write(pipe_fds[1], "xxxxx", 5) == 5);
+	TST_CHILD_CHECK(pthread_create(&t, NULL, parked, NULL) == 0);
+	TST_CHILD_CHECK(all_threads_are(65534, 65534) >= 7);
+	TST_CHILD_CHECK(write(pipe_fds[1], "xxxxx", 5) == 5);
 	for (int i = 0; i < 3; i++)
-		CT_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
-	CT_CHILD_CHECK(pthread_join(t, NULL) == 0);
+		TST_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
+	TST_CHILD_CHECK(pthread_join(t, NULL) == 0);
 	return 0;
 }
 
 START_TEST(setxid_everywhere)
 {
-	ck_assert_int_eq(ct_in_child(drop_all, (void *)(intptr_t)_i), 0);
+	ck_assert_int_eq(tst_in_child(drop_all, (void *)(intptr_t)_i), 0);
 }
 END_TEST
 
@@ -191,38 +191,38 @@ static void *churn(void *arg)
 
 static int change_while_creating(void *arg)
 {
-	CT_CHILD_CHECK(pipe(pipe_fds) == 0);
+	TST_CHILD_CHECK(pipe(pipe_fds) == 0);
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++)
-		CT_CHILD_CHECK(pthread_create(&th[i], NULL, churn, NULL) == 0);
+		TST_CHILD_CHECK(pthread_create(&th[i], NULL, churn, NULL) == 0);
 	for (int gid = 1000; gid < 1050; gid++)
-		CT_CHILD_CHECK(setresgid(gid, gid, gid) == 0);
-	CT_CHILD_CHECK(setresuid(4242, 4242, 4242) == 0);
-	CT_CHILD_CHECK(all_threads_are(4242, 1049) >= 5);
+		TST_CHILD_CHECK(setresgid(gid, gid, gid) == 0);
+	TST_CHILD_CHECK(setresuid(4242, 4242, 4242) == 0);
+	TST_CHILD_CHECK(all_threads_are(4242, 1049) >= 5);
 	atomic_store(&churn_stop, 1);
 	close(pipe_fds[1]);	/* the parked ones end */
 	for (int i = 0; i < 4; i++)
-		CT_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
+		TST_CHILD_CHECK(pthread_join(th[i], NULL) == 0);
 	return 0;
 }
 
 START_TEST(setxid_while_creating)
 {
-	ck_assert_int_eq(ct_in_child(change_while_creating, NULL), 0);
+	ck_assert_int_eq(tst_in_child(change_while_creating, NULL), 0);
 }
 END_TEST
 
-Suite *setxid_suite(void)
+TST_SUITE(setxid_suite)
 {
 	Suite *s = suite_create("setxid");
 	TCase *tc = tcase_create("setxid");
 	tcase_set_timeout(tc, 30);
 	if (geteuid() != 0) {
-		ct_test_left_out("setxid_everywhere", "needs root");
-		ct_test_left_out("setxid_while_creating", "needs root");
+		tst_test_left_out("setxid_everywhere", "needs root");
+		tst_test_left_out("setxid_while_creating", "needs root");
 	} else {
-		ct_tcase_add_loop_signal_return(tc, setxid_everywhere, 0, 3);
-		ct_tcase_add_signal_return(tc, setxid_while_creating);
+		tst_tcase_add_loop_signal_return(tc, setxid_everywhere, 0, 3);
+		tst_tcase_add_signal_return(tc, setxid_while_creating);
 	}
 	suite_add_tcase(s, tc);
 	return s;

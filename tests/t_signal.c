@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include "dropin.h"
+#include "common.h"
 
 static atomic_int got_tid, got_value;
 
@@ -15,7 +15,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 {
 	if (si->si_code == SI_QUEUE)
 		atomic_store(&got_value, si->si_value.sival_int);
-	atomic_store(&got_tid, ct_gettid());
+	atomic_store(&got_tid, tst_gettid());
 }
 
 struct target {
@@ -25,8 +25,8 @@ struct target {
 static void *target(void *arg)
 {
 	struct target *t = arg;
-	atomic_store(&t->tid, ct_gettid());
-	ct_wait_at_least(&t->go, 1);
+	atomic_store(&t->tid, tst_gettid());
+	tst_wait_at_least(&t->go, 1);
 	return (void *)3;
 }
 
@@ -36,8 +36,8 @@ START_TEST(kill_and_queue)
 	sigemptyset(&sa.sa_mask);
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	struct target t = { 0 };
-	pthread_t th = ct_start(NULL, target, &t);
-	ct_wait_at_least(&t.tid, 1);
+	pthread_t th = tst_start(NULL, target, &t);
+	tst_wait_at_least(&t.tid, 1);
 	atomic_store(&got_tid, 0);
 	ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);
 	while (!atomic_load(&got_tid))
@@ -56,7 +56,7 @@ START_TEST(kill_and_queue)
 	ck_assert_int_eq(pthread_kill(th, 100000), EINVAL);
 	ck_assert_int_eq(pthread_sigqueue(th, SIGRTMIN - 2, (union sigval){ 0 }), EINVAL);
 	atomic_store(&t.go, 1);
-	ct_join(th);
+	tst_join(th);
 	signal(SIGUSR1, SIG_DFL);
 }
 END_TEST
@@ -67,12 +67,12 @@ START_TEST(probe_ended)
 {
 	for (int round = 0; round < 20; round++) {
 		struct target t = { .go = 1 };
-		pthread_t th = ct_start(NULL, target, &t);
-		ct_wait_at_least(&t.tid, 1);
-		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
+		pthread_t th = tst_start(NULL, target, &t);
+		tst_wait_at_least(&t.tid, 1);
+		ck_assert(tst_wait_ended(atomic_load(&t.tid)));
 		ck_assert_int_eq(pthread_kill(th, 0), 0);
 		ck_assert_int_eq(pthread_kill(th, SIGUSR1), 0);	/* dropped */
-		ck_assert_ptr_eq(ct_join(th), (void *)3);
+		ck_assert_ptr_eq(tst_join(th), (void *)3);
 	}
 }
 END_TEST
@@ -102,16 +102,16 @@ START_TEST(kill_versions)
 	kill_fn *first = first_kill();
 	kill_fn *now = (kill_fn *)dlvsym(RTLD_DEFAULT, "pthread_kill", "GLIBC_2.34");
 	ck_assert_msg(first, "no first version of pthread_kill");
-	ct_assert_ours_at("pthread_kill (first version)", (void *)first);
+	tst_assert_ours_at("pthread_kill (first version)", (void *)first);
 	if (now)
-		ct_assert_ours_at("pthread_kill@GLIBC_2.34", (void *)now);
+		tst_assert_ours_at("pthread_kill@GLIBC_2.34", (void *)now);
 	else	/* a glibc before 2.34 under test */
-		ck_assert(ct_test_glibc());
+		ck_assert(tst_test_glibc());
 	for (int round = 0; round < 20; round++) {
 		struct target t = { .go = 1 };
-		pthread_t th = ct_start(NULL, target, &t);
-		ct_wait_at_least(&t.tid, 1);
-		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
+		pthread_t th = tst_start(NULL, target, &t);
+		tst_wait_at_least(&t.tid, 1);
+		ck_assert(tst_wait_ended(atomic_load(&t.tid)));
 		ck_assert_int_eq(first(th, 0), ESRCH);
 		ck_assert_int_eq(first(th, SIGUSR1), ESRCH);
 		/* The ended thread answers before the signal is looked at. */
@@ -120,7 +120,7 @@ START_TEST(kill_versions)
 			ck_assert_int_eq(now(th, 0), 0);
 			ck_assert_int_eq(now(th, 1000), 0);
 		}
-		ck_assert_ptr_eq(ct_join(th), (void *)3);
+		ck_assert_ptr_eq(tst_join(th), (void *)3);
 	}
 }
 END_TEST
@@ -130,8 +130,8 @@ END_TEST
 static void *says_and_waits(void *arg)
 {
 	struct target *t = arg;
-	atomic_store(&t->tid, ct_gettid());
-	ct_wait_at_least(&t->go, 1);
+	atomic_store(&t->tid, tst_gettid());
+	tst_wait_at_least(&t->go, 1);
 	return (void *)3;
 }
 
@@ -140,20 +140,20 @@ START_TEST(gettid_np)
 	pid_t (*gettid_np)(pthread_t) =
 		(pid_t (*)(pthread_t))dlsym(RTLD_DEFAULT, "pthread_gettid_np");
 	if (!gettid_np) {	/* glibc before 2.42 under test */
-		ck_assert(ct_test_glibc());
+		ck_assert(tst_test_glibc());
 		return;
 	}
-	ct_assert_ours_at("pthread_gettid_np", (void *)gettid_np);
-	ck_assert_int_eq(gettid_np(pthread_self()), ct_gettid());
+	tst_assert_ours_at("pthread_gettid_np", (void *)gettid_np);
+	ck_assert_int_eq(gettid_np(pthread_self()), tst_gettid());
 	for (int round = 0; round < 20; round++) {
 		struct target t = { 0 };
-		pthread_t th = ct_start(NULL, says_and_waits, &t);
-		ct_wait_at_least(&t.tid, 1);
+		pthread_t th = tst_start(NULL, says_and_waits, &t);
+		tst_wait_at_least(&t.tid, 1);
 		ck_assert_int_eq(gettid_np(th), atomic_load(&t.tid));
 		atomic_store(&t.go, 1);
-		ck_assert(ct_wait_ended(atomic_load(&t.tid)));
+		ck_assert(tst_wait_ended(atomic_load(&t.tid)));
 		ck_assert_int_eq(gettid_np(th), -1);
-		ck_assert_ptr_eq(ct_join(th), (void *)3);
+		ck_assert_ptr_eq(tst_join(th), (void *)3);
 	}
 }
 END_TEST
@@ -162,8 +162,8 @@ END_TEST
 START_TEST(probe_joined)
 {
 	struct target t = { .go = 1 };
-	pthread_t th = ct_start(NULL, target, &t);
-	ct_join(th);
+	pthread_t th = tst_start(NULL, target, &t);
+	tst_join(th);
 	ck_assert_int_eq(pthread_kill(th, 0), ESRCH);
 	ck_assert_int_eq(pthread_sigqueue(th, SIGUSR1, (union sigval){ 0 }), ESRCH);
 }
@@ -173,7 +173,7 @@ END_TEST
 static int blocked_in_proc(int sig)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/status", ct_gettid());
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", tst_gettid());
 	FILE *f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	unsigned long long mask = 0;
@@ -215,7 +215,7 @@ static void *masks(void *arg)
 
 START_TEST(mask_keeps_internal)
 {
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, masks, NULL)), PTHREAD_CANCELED);
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, masks, NULL)), PTHREAD_CANCELED);
 }
 END_TEST
 
@@ -230,7 +230,7 @@ static void count_rt(int sig)
 
 static void *sleeps(void *arg)
 {
-	atomic_store((atomic_int *)arg, ct_gettid());
+	atomic_store((atomic_int *)arg, tst_gettid());
 	for (;;)
 		pause();
 	return NULL;
@@ -242,11 +242,11 @@ START_TEST(internal_signals_unseen)
 		ck_assert_int_eq(signal(sig, count_rt) == SIG_ERR, 0);
 	for (int round = 0; round < 20; round++) {
 		atomic_int tid = 0;
-		pthread_t th = ct_start(NULL, sleeps, &tid);
-		ct_wait_at_least(&tid, 1);
-		ck_assert(ct_wait_blocked(atomic_load(&tid)));
+		pthread_t th = tst_start(NULL, sleeps, &tid);
+		tst_wait_at_least(&tid, 1);
+		ck_assert(tst_wait_blocked(atomic_load(&tid)));
 		ck_assert_int_eq(pthread_cancel(th), 0);
-		ck_assert_ptr_eq(ct_join(th), PTHREAD_CANCELED);
+		ck_assert_ptr_eq(tst_join(th), PTHREAD_CANCELED);
 	}
 	ck_assert_int_eq(atomic_load(&program_saw), 0);
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
@@ -254,7 +254,7 @@ START_TEST(internal_signals_unseen)
 }
 END_TEST
 
-Suite *signal_suite(void)
+TST_SUITE(signal_suite)
 {
 	Suite *s = suite_create("signal");
 	TCase *tc = tcase_create("signal");
@@ -263,7 +263,7 @@ Suite *signal_suite(void)
 	tcase_add_test(tc, probe_ended);
 	tcase_add_test(tc, kill_versions);
 	tcase_add_test(tc, gettid_np);
-	ct_tcase_add_beyond_glibc(tc, probe_joined,
+	tst_tcase_add_beyond_glibc(tc, probe_joined,
 		"a joined thread's handle is undefined to use in glibc");
 	tcase_add_test(tc, mask_keeps_internal);
 	tcase_add_test(tc, internal_signals_unseen);

@@ -4,10 +4,10 @@
  * .preinit_array, which run before any other constructor. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include "dropin.h"
+#include "common.h"
 #include "initfirst.h"
 
-static struct ct_early preinit;
+static struct tst_early preinit;
 
 static void *early_thread(void *arg)
 {
@@ -16,7 +16,7 @@ static void *early_thread(void *arg)
 
 static void run_preinit(void)
 {
-	ct_early_run(&preinit, early_thread);
+	tst_early_run(&preinit, early_thread);
 }
 
 __attribute__((section(".preinit_array"), used))
@@ -24,17 +24,17 @@ static void (*const preinit_entry)(void) = run_preinit;
 
 START_TEST(earliest_callers)
 {
-	ck_assert(ct_initfirst.ran);
+	ck_assert(tst_initfirst.ran);
 	ck_assert(preinit.ran);
-	ck_assert(ct_initfirst.locked);
+	ck_assert(tst_initfirst.locked);
 	ck_assert(preinit.locked);
-	ck_assert(ct_initfirst.onced);
+	ck_assert(tst_initfirst.onced);
 	ck_assert(preinit.onced);
-	ck_assert(ct_initfirst.stated);
+	ck_assert(tst_initfirst.stated);
 	ck_assert(preinit.stated);
-	ck_assert(pthread_equal(ct_initfirst.self, pthread_self()));
+	ck_assert(pthread_equal(tst_initfirst.self, pthread_self()));
 	ck_assert(pthread_equal(preinit.self, pthread_self()));
-	ck_assert(ct_initfirst.created);
+	ck_assert(tst_initfirst.created);
 	ck_assert(preinit.created);
 	/* libc was initialised afterwards with the program's environment
 	 * and arguments, not before (as a dlopen there would have done). */
@@ -43,11 +43,11 @@ START_TEST(earliest_callers)
 	ck_assert_ptr_nonnull(environ[0]);
 	ck_assert_ptr_nonnull(program_invocation_name);
 	/* and everything works afterwards */
-	ck_assert_ptr_eq(ct_join(ct_start(NULL, early_thread, &preinit)), &preinit);
+	ck_assert_ptr_eq(tst_join(tst_start(NULL, early_thread, &preinit)), &preinit);
 }
 END_TEST
 
-Suite *startup_suite(void)
+TST_SUITE(startup_suite)
 {
 	Suite *s = suite_create("startup");
 	TCase *tc = tcase_create("startup");

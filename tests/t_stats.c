@@ -3,7 +3,7 @@
  * bucket, in both formats; the JSON report validates against the
  * installed schema; a forked child writes a report of its own, from zero,
  * and the parent's stays its own; with the variable unset nothing is
- * written.  Each scenario runs in a process of its own (ct_rerun), which
+ * written.  Each scenario runs in a process of its own (tst_rerun), which
  * writes its report at exit.  glibc has no such report: left out of the
  * reference run. */
 #define _GNU_SOURCE
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include "core.h"
+#include "common.h"
 
 #define WHY "glibc writes no statistics report"
 
@@ -55,9 +55,9 @@ static void *known_thread(void *arg)
 {
 	struct known *k = arg;
 	uint64_t begin = now_ns();
-	atomic_store(&k->tid, ct_gettid());
+	atomic_store(&k->tid, tst_gettid());
 	if (k->gate)
-		ct_gate_pass(k->gate, 4);
+		tst_gate_pass(k->gate, 4);
 	if (k->sleep_ms)
 		sleep_ms(k->sleep_ms);
 	k->life = now_ns() - begin;
@@ -71,7 +71,7 @@ static void wait_done(struct known *k)
 {
 	while (!atomic_load(&k->done))
 		sched_yield();
-	ct_wait_ended(atomic_load(&k->tid));
+	tst_wait_ended(atomic_load(&k->tid));
 }
 
 static int start_known(pthread_t *th, const pthread_attr_t *attr, struct known *k)
@@ -88,13 +88,13 @@ static int start_known(pthread_t *th, const pthread_attr_t *attr, struct known *
  * to just after), to the file "expected"; exit status 3 when a measure
  * falls within 10% below a bucket's limit, where the library's may cross
  * it (the caller runs it again). */
-int ct_stats_known_scenario(void)
+static int stats_known_scenario(void)
 {
 	struct known k[9] = { 0 };
 	atomic_int gate = 0;
 	pthread_t th;
 	for (int i = 0; i < 3; i++)
-		CT_CHILD_CHECK(!start_known(&th, NULL, &k[i]) && !pthread_join(th, NULL));
+		TST_CHILD_CHECK(!start_known(&th, NULL, &k[i]) && !pthread_join(th, NULL));
 
 	pthread_attr_t small;
 	pthread_attr_init(&small);
@@ -103,18 +103,18 @@ int ct_stats_known_scenario(void)
 	for (int i = 3; i < 7; i++) {
 		k[i].gate = &gate;
 		k[i].sleep_ms = i < 5 ? 2 : 20;
-		CT_CHILD_CHECK(!start_known(&four[i - 3], i < 5 ? NULL : &small, &k[i]));
+		TST_CHILD_CHECK(!start_known(&four[i - 3], i < 5 ? NULL : &small, &k[i]));
 	}
 	for (int i = 0; i < 4; i++)
-		CT_CHILD_CHECK(!pthread_join(four[i], NULL));
+		TST_CHILD_CHECK(!pthread_join(four[i], NULL));
 
 	pthread_attr_t detached;
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
 	k[7].sleep_ms = 150;
-	CT_CHILD_CHECK(!start_known(&th, &detached, &k[7]));
+	TST_CHILD_CHECK(!start_known(&th, &detached, &k[7]));
 	wait_done(&k[7]);
-	CT_CHILD_CHECK(!start_known(&th, NULL, &k[8]) && !pthread_detach(th));
+	TST_CHILD_CHECK(!start_known(&th, NULL, &k[8]) && !pthread_detach(th));
 	wait_done(&k[8]);
 
 	int expected[LIFE_BUCKETS] = { 0 }, ambiguous = 0;
@@ -128,12 +128,13 @@ int ct_stats_known_scenario(void)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/expected", getenv(DIR_VAR));
 	FILE *f = fopen(path, "w");
-	CT_CHILD_CHECK(f != NULL);
+	TST_CHILD_CHECK(f != NULL);
 	for (int b = 0; b < LIFE_BUCKETS; b++)
 		fprintf(f, "%d\n", expected[b]);
-	CT_CHILD_CHECK(fclose(f) == 0);
+	TST_CHILD_CHECK(fclose(f) == 0);
 	return ambiguous ? 3 : 0;
 }
+TST_SCENARIO("stats-known", stats_known_scenario);
 
 /* ---- the scenario with a forked child ---- */
 
@@ -167,16 +168,17 @@ static void *forking_thread(void *arg)
 }
 
 /* The parent makes 5 threads: 2, the forking one, 2 more. */
-int ct_stats_fork_scenario(void)
+static int stats_fork_scenario(void)
 {
 	run_joined(2);
 	int child_ok = 0;
 	pthread_t th;
-	CT_CHILD_CHECK(!pthread_create(&th, NULL, forking_thread, &child_ok));
-	CT_CHILD_CHECK(!pthread_join(th, NULL) && child_ok);
+	TST_CHILD_CHECK(!pthread_create(&th, NULL, forking_thread, &child_ok));
+	TST_CHILD_CHECK(!pthread_join(th, NULL) && child_ok);
 	run_joined(2);
 	return 0;
 }
+TST_SCENARIO("stats-fork", stats_fork_scenario);
 
 /* ---- reading the reports ---- */
 
@@ -302,7 +304,7 @@ static char *run_known(const char *format)
 			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 			unlink(path);
 		}
-		status = ct_rerun("stats-known", env);
+		status = tst_rerun("stats-known", env);
 		if (status == 0) {
 			ck_assert_int_eq(reports(names, 4), 1);
 			r = slurp(names[0]);
@@ -343,7 +345,7 @@ START_TEST(known_counts_json)
 	/* 7 threads took the default size, 2 the attribute's 64 KiB. */
 	ck_assert_ptr_nonnull(strstr(r, "\"from\": \"default\", \"count\": 7}"));
 	ck_assert_ptr_nonnull(strstr(r, "{\"bytes\": 65536, \"from\": \"attribute\", \"count\": 2}"));
-	if (ct_test_reuse()) {
+	if (tst_test_reuse()) {
 		ck_assert_ptr_nonnull(strstr(r, "\"reuse\": {\"on\": true"));
 		ck_assert_int_eq(json_number(r, "hits") + json_number(r, "misses"), 9);
 		ck_assert_ptr_nonnull(strstr(r, "\"basis\": \"observed\""));
@@ -423,7 +425,7 @@ START_TEST(forked_child)
 	char stats[8192];
 	snprintf(stats, sizeof stats, "CLONETHREADS_STATS=%s/r", dir);
 	const char *env[] = { stats, "CLONETHREADS_STATS_FORMAT=json", NULL };
-	ck_assert_int_eq(ct_rerun("stats-fork", env), 0);
+	ck_assert_int_eq(tst_rerun("stats-fork", env), 0);
 	char names[4][256];
 	ck_assert_int_eq(reports(names, 4), 2);
 	int parent = -1, child = -1;
@@ -470,10 +472,10 @@ START_TEST(off_writes_nothing)
 	unsetenv("CLONETHREADS_STATS");
 	int status[2];
 	do
-		status[0] = ct_rerun("stats-known", unset);
+		status[0] = tst_rerun("stats-known", unset);
 	while (status[0] == 3);
 	do
-		status[1] = ct_rerun("stats-known", empty);
+		status[1] = tst_rerun("stats-known", empty);
 	while (status[1] == 3);
 	dup2(saved, 2);
 	close(saved);
@@ -495,16 +497,16 @@ START_TEST(off_writes_nothing)
 }
 END_TEST
 
-Suite *stats_suite(void)
+TST_SUITE(stats_suite)
 {
 	Suite *s = suite_create("stats");
 	TCase *tc = tcase_create("stats");
 	tcase_set_timeout(tc, 60);
-	ct_tcase_add_beyond_glibc(tc, known_counts_json, WHY);
-	ct_tcase_add_beyond_glibc(tc, known_counts_text, WHY);
-	ct_tcase_add_beyond_glibc(tc, json_schema, WHY);
-	ct_tcase_add_beyond_glibc(tc, forked_child, WHY);
-	ct_tcase_add_beyond_glibc(tc, off_writes_nothing, WHY);
+	tst_tcase_add_beyond_glibc(tc, known_counts_json, WHY);
+	tst_tcase_add_beyond_glibc(tc, known_counts_text, WHY);
+	tst_tcase_add_beyond_glibc(tc, json_schema, WHY);
+	tst_tcase_add_beyond_glibc(tc, forked_child, WHY);
+	tst_tcase_add_beyond_glibc(tc, off_writes_nothing, WHY);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core.h"
+#include "common.h"
 #include "tlsmod.h"
 
-CT_TLS_PROBE_DEFINE(prog, 7, "program image");
+TST_TLS_PROBE_DEFINE(prog, 7, "program image");
 
 /* What one thread found: 0 when every check passed, else the number of
  * the first failed check. */
@@ -24,7 +24,7 @@ struct tls_report {
 /* Checks the calling thread's fresh TLS against the image, writes values
  * of its own (`id'), waits at *gate for `n' threads, then checks that its
  * values are still its own. */
-static int tls_check(const struct ct_tls_probe *p, int id, atomic_int *gate,
+static int tls_check(const struct tst_tls_probe *p, int id, atomic_int *gate,
 		     int n, struct tls_report *r)
 {
 	char mine[32];
@@ -46,7 +46,7 @@ static int tls_check(const struct ct_tls_probe *p, int id, atomic_int *gate,
 	p->set_bss(-id);
 	p->set_str(mine);
 	if (gate)
-		ct_gate_pass(gate, n);
+		tst_gate_pass(gate, n);
 	if (errno != 1000 + id)
 		return 6;
 	if (p->get_init() != id || p->get_bss() != -id)
@@ -58,7 +58,7 @@ static int tls_check(const struct ct_tls_probe *p, int id, atomic_int *gate,
 }
 
 struct tls_job {
-	const struct ct_tls_probe *const *probe;	/* read when `go' is set */
+	const struct tst_tls_probe *const *probe;	/* read when `go' is set */
 	atomic_int *go;
 	int id;
 	atomic_int *gate;
@@ -70,7 +70,7 @@ static void *tls_thread(void *arg)
 {
 	struct tls_job *j = arg;
 	if (j->go)
-		ct_wait_at_least(j->go, 1);
+		tst_wait_at_least(j->go, 1);
 	j->report.failed = tls_check(*j->probe, j->id, j->gate, j->n,
 				     &j->report);
 	return NULL;
@@ -78,14 +78,14 @@ static void *tls_thread(void *arg)
 
 /* Main's own copy, changed before threads start, must not be their image,
  * and must not change while they run. */
-static void main_scribble(const struct ct_tls_probe *p)
+static void main_scribble(const struct tst_tls_probe *p)
 {
 	p->set_init(-5);
 	p->set_bss(55);
 	p->set_str("main's copy");
 }
 
-static void main_check(const struct ct_tls_probe *p)
+static void main_check(const struct tst_tls_probe *p)
 {
 	ck_assert_int_eq(p->get_init(), -5);
 	ck_assert_int_eq(p->get_bss(), 55);
@@ -106,7 +106,7 @@ static void check_reports(struct tls_job *jobs, int n)
 	}
 }
 
-static const struct ct_tls_probe *const linked_probes[] = {
+static const struct tst_tls_probe *const linked_probes[] = {
 	&prog_probe, &tlsmod_probe,
 };
 
@@ -114,7 +114,7 @@ static const struct ct_tls_probe *const linked_probes[] = {
 
 START_TEST(test_tls_per_thread)
 {
-	const struct ct_tls_probe *const *p = &linked_probes[_i];
+	const struct tst_tls_probe *const *p = &linked_probes[_i];
 	main_scribble(*p);
 	errno = 0;
 	atomic_int gate = 0;
@@ -123,10 +123,10 @@ START_TEST(test_tls_per_thread)
 	for (int i = 0; i < TLS_THREADS; i++) {
 		jobs[i] = (struct tls_job){ .probe = p, .id = i + 1,
 					    .gate = &gate, .n = TLS_THREADS };
-		th[i] = ct_start(NULL, tls_thread, &jobs[i]);
+		th[i] = tst_start(NULL, tls_thread, &jobs[i]);
 	}
 	for (int i = 0; i < TLS_THREADS; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	check_reports(jobs, TLS_THREADS);
 	main_check(*p);
 	/* none of the threads' errno values reached main's */
@@ -139,10 +139,10 @@ END_TEST
  * from the images (and errno 0), whatever its predecessor wrote. */
 START_TEST(test_tls_reuse)
 {
-	const struct ct_tls_probe *const *p = &linked_probes[_i];
+	const struct tst_tls_probe *const *p = &linked_probes[_i];
 	for (int round = 0; round < 5; round++) {
 		struct tls_job job = { .probe = p, .id = round + 1 };
-		ct_join(ct_start(NULL, tls_thread, &job));
+		tst_join(tst_start(NULL, tls_thread, &job));
 		ck_assert_msg(job.report.failed == 0, "round %d: check %d failed",
 			      round, job.report.failed);
 	}
@@ -154,23 +154,20 @@ END_TEST
 START_TEST(test_tls_dlopen)
 {
 	enum { BEFORE = 4, AFTER = 4, N = BEFORE + AFTER };
-	static const struct ct_tls_probe *probe;
+	static const struct tst_tls_probe *probe;
 	atomic_int go = 0, gate = 0;
 	struct tls_job jobs[N];
 	pthread_t th[N];
 	for (int i = 0; i < BEFORE; i++) {
 		jobs[i] = (struct tls_job){ .probe = &probe, .go = &go,
 					    .id = i + 1, .gate = &gate, .n = N };
-		th[i] = ct_start(NULL, tls_thread, &jobs[i]);
+		th[i] = tst_start(NULL, tls_thread, &jobs[i]);
 	}
-	void *h = dlopen(ct_test_module("tlsdl.so"), RTLD_NOW);
-	ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
-	probe = dlsym(h, "tlsdl_probe");
-	ck_assert_ptr_nonnull(probe);
+	probe = tst_module_symbol("tlsdl.so", "tlsdl_probe");
 	for (int i = BEFORE; i < N; i++) {
 		jobs[i] = (struct tls_job){ .probe = &probe, .id = i + 1,
 					    .gate = &gate, .n = N };
-		th[i] = ct_start(NULL, tls_thread, &jobs[i]);
+		th[i] = tst_start(NULL, tls_thread, &jobs[i]);
 	}
 	atomic_store(&go, 1);
 	/* main too: its block was created by the dlopen in this thread */
@@ -179,12 +176,12 @@ START_TEST(test_tls_dlopen)
 	ck_assert(probe->big_is_image());
 	main_scribble(probe);
 	for (int i = 0; i < N; i++)
-		ct_join(th[i]);
+		tst_join(th[i]);
 	check_reports(jobs, N);
 	main_check(probe);
 	/* and a thread on a reused region after all that */
 	struct tls_job again = { .probe = &probe, .id = 99 };
-	ct_join(ct_start(NULL, tls_thread, &again));
+	tst_join(tst_start(NULL, tls_thread, &again));
 	ck_assert_int_eq(again.report.failed, 0);
 }
 END_TEST
@@ -206,7 +203,7 @@ static void *ie_thread(void *arg)
 {
 	struct ie_job *j = arg;
 	for (int load = 0; load < 2; load++) {
-		ct_wait_at_least(&j->step, 2 * load + 1);	/* loaded */
+		tst_wait_at_least(&j->step, 2 * load + 1);	/* loaded */
 		j->seen[load] = j->get();
 		j->set(7);
 		atomic_store(&j->done, load + 1);
@@ -218,19 +215,18 @@ START_TEST(test_tls_initial_exec_dlopen)
 {
 	for (int round = 0; round < 20; round++) {
 		struct ie_job j = { 0 };
-		pthread_t th = ct_start(NULL, ie_thread, &j);
+		pthread_t th = tst_start(NULL, ie_thread, &j);
 		for (int load = 0; load < 2; load++) {
-			void *h = dlopen(ct_test_module("tlsie.so"), RTLD_NOW);
-			ck_assert_msg(h != NULL, "dlopen: %s", dlerror());
+			void *h = tst_module("tlsie.so");
 			j.get = (int (*)(void))dlsym(h, "tlsie_get");
 			j.set = (void (*)(int))dlsym(h, "tlsie_set");
 			ck_assert(j.get && j.set);
 			atomic_store(&j.step, 2 * load + 1);
-			ct_wait_at_least(&j.done, load + 1);
+			tst_wait_at_least(&j.done, load + 1);
 			ck_assert_int_eq(dlclose(h), 0);
 			atomic_store(&j.step, 2 * load + 2);
 		}
-		ct_join(th);
+		tst_join(th);
 		ck_assert_msg(j.seen[0] == 42 && j.seen[1] == 42,
 			      "round %d: the running thread read %d, then %d",
 			      round, j.seen[0], j.seen[1]);
@@ -270,7 +266,7 @@ static void *canary_thread(void *arg)
 START_TEST(test_stack_protector)
 {
 	uintptr_t out[2];
-	ct_join(ct_start(NULL, canary_thread, out));
+	tst_join(tst_start(NULL, canary_thread, out));
 	ck_assert_uint_eq(out[0], read_canary());
 	ck_assert_uint_eq(out[1], strlen("12345-protected"));
 	ck_assert_int_eq(protected_fn(1), (int)strlen("1-protected"));
@@ -296,7 +292,7 @@ START_TEST(test_dlerror_per_thread)
 {
 	ck_assert_ptr_null(dlopen("/nonexistent/ct-main.so", RTLD_NOW));
 	for (intptr_t i = 0; i < 10; i++)
-		ck_assert_ptr_null(ct_join(ct_start(NULL, dlerror_thread,
+		ck_assert_ptr_null(tst_join(tst_start(NULL, dlerror_thread,
 						    (void *)(intptr_t)(i % 2 == 0))));
 	/* main's own message is still there */
 	const char *msg = dlerror();
@@ -305,7 +301,7 @@ START_TEST(test_dlerror_per_thread)
 }
 END_TEST
 
-Suite *tls_suite(void)
+TST_SUITE(tls_suite)
 {
 	Suite *s = suite_create("tls");
 	TCase *tc = tcase_create("tls");

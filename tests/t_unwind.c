@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <unwind.h>
 #include <sys/wait.h>
-#include "core.h"
+#include "common.h"
 
 /* libgcc's, declared by no installed header. */
 struct dwarf_eh_bases {
@@ -50,7 +50,7 @@ static const char *object_of(uintptr_t ip)
 START_TEST(test_unwind_ends_at_thread_start)
 {
 	struct frames f = { .n = 0 };
-	ct_join(ct_start(NULL, backtrace_thread, &f));
+	tst_join(tst_start(NULL, backtrace_thread, &f));
 	ck_assert_int_eq(f.code, _URC_END_OF_STACK);
 	ck_assert_int_ge(f.n, 3);
 	/* the first frame is the caller of _Unwind_Backtrace */
@@ -92,12 +92,12 @@ static int start_frame_has_cfi(void)
 	       WIFEXITED(status) && WEXITSTATUS(status) == 1;
 }
 
-Suite *unwind_suite(void)
+TST_SUITE(unwind_suite)
 {
 	Suite *s = suite_create("unwind");
 	TCase *tc = tcase_create("unwind");
-	if (ct_test_glibc() && !start_frame_has_cfi())
-		ct_test_left_out("test_unwind_ends_at_thread_start", "glibc's "
+	if (tst_test_glibc() && !start_frame_has_cfi())
+		tst_test_left_out("test_unwind_ends_at_thread_start", "glibc's "
 				 "thread start has no unwind information here");
 	else
 		tcase_add_test(tc, test_unwind_ends_at_thread_start);

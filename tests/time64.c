@@ -42,7 +42,7 @@ static void *holder(void *arg)
 	pthread_mutex_lock(&m);
 	pthread_rwlock_wrlock(&rw);
 	atomic_store(&held, 1);
-	ct_wait_at_least(&release, 1);
+	tst_wait_at_least(&release, 1);
 	pthread_rwlock_unlock(&rw);
 	pthread_mutex_unlock(&m);
 	return NULL;
@@ -51,8 +51,8 @@ static void *holder(void *arg)
 START_TEST(timeouts)
 {
 	held = release = 0;
-	pthread_t th = ct_start(NULL, holder, NULL);
-	ct_wait_at_least(&held, 1);
+	pthread_t th = tst_start(NULL, holder, NULL);
+	tst_wait_at_least(&held, 1);
 	struct timespec t = in(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(pthread_mutex_timedlock(&m, &t), ETIMEDOUT);
 	t = in(CLOCK_MONOTONIC, 20);
@@ -126,7 +126,7 @@ static void *wakes_waiter(void *arg)
 	if (kind == RWLOCK)
 		pthread_rwlock_wrlock(&rw);
 	atomic_store(&locked, 1);
-	ct_wait_blocked(atomic_load(&waiter_tid));
+	tst_wait_blocked(atomic_load(&waiter_tid));
 	if (kind == POST)
 		sem_post(&later);
 	if (kind == MUTEX)
@@ -141,9 +141,9 @@ START_TEST(far_deadline_waits)
 	int kind = _i % NKINDS;
 	sem_init(&later, 0, 0);
 	locked = 0;
-	waiter_tid = ct_gettid();
-	pthread_t th = ct_start(NULL, wakes_waiter, (void *)(intptr_t)kind);
-	ct_wait_at_least(&locked, 1);
+	waiter_tid = tst_gettid();
+	pthread_t th = tst_start(NULL, wakes_waiter, (void *)(intptr_t)kind);
+	tst_wait_at_least(&locked, 1);
 	switch (kind) {
 	case POST:
 		ck_assert_int_eq(sem_timedwait(&later, &after_2038), 0);
@@ -161,11 +161,11 @@ START_TEST(far_deadline_waits)
 						      &after_2038), 0);
 		return;
 	}
-	ct_join(th);
+	tst_join(th);
 }
 END_TEST
 
-static Suite *time64_suite(void)
+TST_SUITE(time64_suite)
 {
 	Suite *s = suite_create("time64");
 	TCase *tc = tcase_create("time64");
@@ -173,18 +173,4 @@ static Suite *time64_suite(void)
 	tcase_add_loop_test(tc, far_deadline_waits, 0, 5 * NKINDS);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	static Suite *(*const suites[])(void) = { time64_suite, NULL };
-	static const char *const extra[] = {
-		"__pthread_mutex_timedlock64", "__pthread_mutex_clocklock64",
-		"__pthread_rwlock_timedrdlock64", "__pthread_rwlock_timedwrlock64",
-		"__pthread_rwlock_clockrdlock64", "__pthread_rwlock_clockwrlock64",
-		"__pthread_cond_timedwait64", "__pthread_cond_clockwait64",
-		"__pthread_timedjoin_np64", "__pthread_clockjoin_np64",
-		"__sem_timedwait64", "__sem_clockwait64", "__mtx_timedlock64",
-		"__cnd_timedwait64", "__thrd_sleep64", NULL };
-	return ct_test_main(suites, extra, NULL);
 }

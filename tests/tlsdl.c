@@ -3,4 +3,4 @@
  * and in threads created after it. */
 #include "tlsmod.h"
 
-CT_TLS_PROBE_DEFINE(tlsdl, 4242, "tlsdl image");
+TST_TLS_PROBE_DEFINE(tlsdl, 4242, "tlsdl image");

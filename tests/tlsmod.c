@@ -3,4 +3,4 @@
  * larger block, reached through the general-dynamic model. */
 #include "tlsmod.h"
 
-CT_TLS_PROBE_DEFINE(tlsmod, 42, "tlsmod image");
+TST_TLS_PROBE_DEFINE(tlsmod, 42, "tlsmod image");

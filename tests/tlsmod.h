@@ -2,12 +2,12 @@
  * program, in a shared library linked into it (tlsmod.c) and in a module
  * loaded with dlopen after threads have started (tlsdl.c), with accessor
  * functions so the tests check all three the same way. */
-#ifndef CT_TEST_TLSMOD_H
-#define CT_TEST_TLSMOD_H
+#ifndef TST_TLSMOD_H
+#define TST_TLSMOD_H
 
-#define CT_TLS_BIG 4096
+#define TST_TLS_BIG 4096
 
-struct ct_tls_probe {
+struct tst_tls_probe {
 	const char *name;
 	int image_init;			/* initial value of `init' */
 	const char *image_str;		/* initial value of `str' */
@@ -23,13 +23,13 @@ struct ct_tls_probe {
 };
 
 /* Defines the variables (global, so -fPIC code reaches them through the
- * general-dynamic model) and `const struct ct_tls_probe prefix##_probe'. */
-#define CT_TLS_PROBE_DEFINE(prefix, init_value, str_value)		\
+ * general-dynamic model) and `const struct tst_tls_probe prefix##_probe'. */
+#define TST_TLS_PROBE_DEFINE(prefix, init_value, str_value)		\
 	__thread int prefix##_init = init_value;			\
 	__thread long prefix##_bss;					\
 	__thread char prefix##_str[32] = str_value;			\
-	__thread unsigned char prefix##_big[CT_TLS_BIG] = {		\
-		[0] = 1, [CT_TLS_BIG / 2] = 0x77, [CT_TLS_BIG - 1] = 0x5a }; \
+	__thread unsigned char prefix##_big[TST_TLS_BIG] = {		\
+		[0] = 1, [TST_TLS_BIG / 2] = 0x77, [TST_TLS_BIG - 1] = 0x5a }; \
 	static int prefix##_get_init(void) { return prefix##_init; }	\
 	static void prefix##_set_init(int v) { prefix##_init = v; }	\
 	static long prefix##_get_bss(void) { return prefix##_bss; }	\
@@ -44,10 +44,10 @@ struct ct_tls_probe {
 	}								\
 	static int prefix##_big_is_image(void)				\
 	{								\
-		for (unsigned i = 0; i < CT_TLS_BIG; i++) {		\
+		for (unsigned i = 0; i < TST_TLS_BIG; i++) {		\
 			unsigned char want = i == 0 ? 1 :		\
-				i == CT_TLS_BIG / 2 ? 0x77 :		\
-				i == CT_TLS_BIG - 1 ? 0x5a : 0;		\
+				i == TST_TLS_BIG / 2 ? 0x77 :		\
+				i == TST_TLS_BIG - 1 ? 0x5a : 0;		\
 			if (prefix##_big[i] != want)			\
 				return 0;				\
 		}							\
@@ -55,11 +55,11 @@ struct ct_tls_probe {
 	}								\
 	static void prefix##_big_scribble(void)				\
 	{								\
-		for (unsigned i = 0; i < CT_TLS_BIG; i++)		\
+		for (unsigned i = 0; i < TST_TLS_BIG; i++)		\
 			prefix##_big[i] = (unsigned char)(i * 7 + 3);	\
 	}								\
 	static void *prefix##_addr(void) { return &prefix##_init; }	\
-	const struct ct_tls_probe prefix##_probe = {			\
+	const struct tst_tls_probe prefix##_probe = {			\
 		#prefix, init_value, str_value,				\
 		prefix##_get_init, prefix##_set_init,			\
 		prefix##_get_bss, prefix##_set_bss,			\
@@ -69,7 +69,7 @@ struct ct_tls_probe {
 	}
 
 /* libtlsmod, linked into the test programs. */
-extern const struct ct_tls_probe tlsmod_probe;
+extern const struct tst_tls_probe tlsmod_probe;
 /* The dlopen'ed module exports `tlsdl_probe' (look it up with dlsym). */
 
 #endif

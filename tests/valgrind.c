@@ -1,5 +1,5 @@
 /* The race checkers understand the library (src/valgrind.h).  valgrind's
- * helgrind and DRD run two programs linked the way this one is (VG_LINK:
+ * helgrind and DRD run programs linked the way this one is (linkage():
  * "direct" or "preload"; the reference run uses the glibc-linked ones
  * without the preload) and must report what they report under glibc:
  *
@@ -41,12 +41,23 @@ struct run {
 	char out[256];		/* the program's standard output */
 };
 
+/* How this program is linked, which its name says: "direct" or
+ * "preload" (tests/valgrind_direct, run as is or as libtool's
+ * .libs/lt-valgrind_direct). */
+static const char *linkage(void)
+{
+	static char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	return n > 7 && !strcmp(exe + n - 7, "_direct") ? "direct" : "preload";
+}
+
 /* This run's name: the link, or glibc, or reuse (the direct link with
  * thread reuse asked for, which the library turns down under valgrind). */
 static const char *mode(void)
 {
 	const char *reuse = getenv("CLONETHREADS_REUSE");
-	return ct_test_glibc() ? "glibc" : reuse && *reuse ? "reuse" : VG_LINK;
+	return tst_test_glibc() ? "glibc" : reuse && *reuse ? "reuse" : linkage();
 }
 
 /* Count the errors and race reports in r->log; reports at another address
@@ -94,10 +105,10 @@ static struct run run(const char *tool, const char *const *opts,
 {
 	struct run r = { 0 };
 	const char *dir = getenv("CT_TEST_BIN_DIR");
-	const char *link = reference || ct_test_glibc() ? "preload" : VG_LINK;
+	const char *linked = reference || tst_test_glibc() ? "preload" : linkage();
 	const char *kind = reference ? "-reference" : "";
 	char exe[PATH_MAX], out[PATH_MAX + 32], logopt[PATH_MAX + 16], toolopt[64];
-	snprintf(exe, sizeof exe, "%s/%s_%s", dir ? dir : "tests", prog, link);
+	snprintf(exe, sizeof exe, "%s/%s_%s", dir ? dir : "tests", prog, linked);
 	snprintf(r.log, sizeof r.log, "%s.%s-%s%s.vg", exe, mode(), tool, kind);
 	snprintf(out, sizeof out, "%s.%s-%s%s.out", exe, mode(), tool, kind);
 	snprintf(logopt, sizeof logopt, "--log-file=%s", r.log);
@@ -202,7 +213,7 @@ START_TEST(test_drd_create_fail)
 }
 END_TEST
 
-static Suite *valgrind_suite(void)
+TST_SUITE(valgrind_suite)
 {
 	Suite *s = suite_create("valgrind");
 	TCase *tc = tcase_create("race checkers");
@@ -215,10 +226,4 @@ static Suite *valgrind_suite(void)
 	tcase_add_test(tc, test_drd_create_fail);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	static Suite *(*const suites[])(void) = { valgrind_suite, NULL };
-	return ct_test_main(suites, NULL, NULL);
 }

@@ -22,7 +22,7 @@ for a in jemalloc.so.2 tcmalloc_minimal.so.4 mimalloc.so.2; do
 			second) pre="$alloc $CT_LIB" ;;
 			esac
 			rm -f "$W/test.db"*
-			run "$m" env ${pre:+LD_PRELOAD="$pre"} "$PROG/${prog}_glibc" \
+			run "$m" env ${pre:+LD_PRELOAD="$pre"} "$PROG/${prog}_preload" \
 				$( [ "$prog" = sqlite ] && echo "$W/test.db" )
 		done
 		agree glibc first second

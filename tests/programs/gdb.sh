@@ -34,8 +34,8 @@ gdb_run() {
 	# program's.
 	cp "$W/$mode.prog" "$out"
 }
-gdb_run glibc "$PROG/gdb_names_glibc"
-gdb_run preload "$PROG/gdb_names_glibc"
+gdb_run glibc "$PROG/gdb_names_preload"
+gdb_run preload "$PROG/gdb_names_preload"
 gdb_run direct "$PROG/gdb_names_direct"
 agree glibc preload direct
 finish

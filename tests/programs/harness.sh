@@ -1,9 +1,11 @@
 # Sourced by every script of tests/programs and tests/stress; the automake
 # test driver runs them from the top of the build tree.
 # A program runs once per mode and the runs must agree:
-#   glibc    the program as built against glibc, nothing preloaded;
+#   glibc    the program as built against glibc (our own: NAME_preload),
+#            nothing preloaded;
 #   preload  the same binary with LD_PRELOAD of the built library;
-#   direct   a build of the program linked with -lclonethreads.
+#   direct   a build of the program linked with -lclonethreads
+#            (NAME_direct).
 # Every run's output must name the library that made its threads (a
 # "threads: NAME" line, printed by the program itself or derived from the
 # clone system calls it made), and that name must match the mode, so a
@@ -110,13 +112,13 @@ agree() {
 }
 
 # own_program NAME ARGS...: one of the programs of this directory, built
-# against glibc (NAME_glibc) and linked with the library (NAME_direct), run
-# the three ways; the runs must agree.
+# against glibc (NAME_preload) and linked with the library (NAME_direct),
+# run the three ways; the runs must agree.
 own_program() {
 	_name=$1
 	shift
-	run glibc "$PROG/${_name}_glibc" "$@"
-	run preload "$PROG/${_name}_glibc" "$@"
+	run glibc "$PROG/${_name}_preload" "$@"
+	run preload "$PROG/${_name}_preload" "$@"
 	run direct "$PROG/${_name}_direct" "$@"
 	agree glibc preload direct
 }

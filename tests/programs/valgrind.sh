@@ -8,8 +8,8 @@ memcheck() {
 	name=$1
 	shift
 	TAG=$name.
-	run glibc $VG "$PROG/${name}_glibc" "$@"
-	run preload $VG "$PROG/${name}_glibc" "$@"
+	run glibc $VG "$PROG/${name}_preload" "$@"
+	run preload $VG "$PROG/${name}_preload" "$@"
 	run direct $VG "$PROG/${name}_direct" "$@"
 	agree glibc preload direct
 }

@@ -1,8 +1,8 @@
 /* Which library made the calling program's threads.  The real programs
  * print its answer, so a preload that silently did not take effect, or a
  * link that fell back to glibc, cannot pass for a result. */
-#ifndef CT_PROGRAMS_WHICH_H
-#define CT_PROGRAMS_WHICH_H
+#ifndef TST_PROGRAMS_WHICH_H
+#define TST_PROGRAMS_WHICH_H
 
 #ifdef __cplusplus
 extern "C" {

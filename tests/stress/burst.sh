@@ -26,7 +26,7 @@ rounds=${STRESS_BURST_ROUNDS:-1000}
 for i in 1 2 3; do
 	for m in glibc preload; do
 		TAG=$i.
-		run "$m" "$STRESS/burst_glibc" "$rounds" $THREADS
+		run "$m" "$STRESS/burst_preload" "$rounds" $THREADS
 		grep -v '^threads: ' "$W/$i.$m.out" | sed "s/^/  /"
 		succeeded "$m"
 	done

@@ -8,7 +8,7 @@ cycles=${STRESS_CYCLES:-1000000}
 for kind in joinable detached; do
 	TAG=$kind.
 	for m in glibc preload; do
-		run "$m" "$STRESS/churn_glibc" "$kind" "$cycles"
+		run "$m" "$STRESS/churn_preload" "$kind" "$cycles"
 		grep -E "^$kind" "$W/$kind.$m.out" | sed "s/^/  /"
 		succeeded "$m"
 	done

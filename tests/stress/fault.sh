@@ -7,7 +7,7 @@
 for scenario in as nproc seccomp; do
 	TAG=$scenario.
 	for m in glibc preload; do
-		run "$m" "$STRESS/fault_glibc" "$scenario"
+		run "$m" "$STRESS/fault_preload" "$scenario"
 		grep -v '^threads: ' "$W/$scenario.$m.out" | sed "s/^/  /"
 		succeeded "$m"
 	done

@@ -6,12 +6,12 @@
 . "$srcdir/tests/programs/harness.sh"
 forks=${STRESS_FORKS:-10000}
 for m in glibc preload; do
-	run "$m" "$STRESS/forkrace_glibc" "$forks"
+	run "$m" "$STRESS/forkrace_preload" "$forks"
 	grep -v '^threads: ' "$W/$m.out" | sed "s/^/  /"
 	succeeded "$m"
 done
 TAG=reuse.
-CLONETHREADS_REUSE=64 run preload "$STRESS/forkrace_glibc" "$forks"
+CLONETHREADS_REUSE=64 run preload "$STRESS/forkrace_preload" "$forks"
 grep -v '^threads: ' "$W/reuse.preload.out" | sed "s/^/  /"
 succeeded preload
 finish

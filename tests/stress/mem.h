@@ -1,6 +1,6 @@
 /* What a stress program measures about its own process. */
-#ifndef CT_STRESS_MEM_H
-#define CT_STRESS_MEM_H
+#ifndef TST_STRESS_MEM_H
+#define TST_STRESS_MEM_H
 #include <stddef.h>
 
 struct mem {

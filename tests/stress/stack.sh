@@ -3,7 +3,7 @@
 # many bytes of it under the library as under glibc (tests/stress/stack.c).
 . "$srcdir/tests/programs/harness.sh"
 for m in glibc preload; do
-	run "$m" "$STRESS/stack_glibc"
+	run "$m" "$STRESS/stack_preload"
 	succeeded "$m"
 done
 grep '^stack' "$W/glibc.out" | while read -r _ size _ g; do
