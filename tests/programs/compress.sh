@@ -5,6 +5,10 @@
 # byte-identical between the two, and every round trip gives back the
 # input.  Who made the threads is read from the clone system calls.
 . "$srcdir/tests/programs/harness.sh"
+requires strace strace
+requires xz-utils xz
+requires zstd zstd
+requires pigz pigz
 # About 24 MB of text with some repetition, the same on every run.
 awk 'BEGIN { srand(9); for (i = 0; i < 700000; i++) {
 	printf "%d %s %06d %s\n", i, (rand() < 0.5 ? "alpha" : "omega"),

@@ -9,6 +9,10 @@
 # fails the run.
 . "$srcdir/tests/programs/harness.sh"
 PYTHON=/usr/bin/python3
+requires python3 "$PYTHON" test -x "$PYTHON"
+version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+requires "libpython$version-testsuite" "CPython's test suite" \
+	"$PYTHON" -c 'import test.libregrtest, test.test_concurrent_futures'
 TESTS="test_threading test_thread test_threading_local test_queue
 	test_concurrent_futures test_threadsignals"
 cd "$W" || exit 99

@@ -6,6 +6,7 @@
 # The program writes its own lines to a file of their own (gdb_names.c
 # says why); they are what the three runs must agree on.
 . "$srcdir/tests/programs/harness.sh"
+requires gdb gdb
 gdb_run() {
 	mode=$1 bin=$2
 	env=

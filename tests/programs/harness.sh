@@ -123,6 +123,30 @@ own_program() {
 	agree glibc preload direct
 }
 
+# requires PACKAGE WHAT [COMMAND...]: this check needs WHAT, which Debian's
+# PACKAGE installs; COMMAND (by default `command -v WHAT') succeeds if it
+# is here.  If not, the check says so in one line and is skipped (status
+# 77), unless CT_NOTHING_MISSING is set (.ci/run, after
+# tests/install-deps): then it is a hard error (99).
+requires() {
+	_pkg=$1 _what=$2
+	shift 2
+	[ $# -gt 0 ] || set -- command -v "$_what"
+	"$@" >/dev/null 2>&1 && return 0
+	echo "SKIP: $_what is missing; to install it: apt-get install $_pkg" \
+		"(tests/install-deps installs what every check needs)"
+	rm -rf "$W"
+	[ -n "${CT_NOTHING_MISSING:-}" ] && exit 99
+	exit 77
+}
+
+# built NAME LIBRARY PACKAGE: requires our program NAME, which configure
+# leaves out without LIBRARY.
+built() {
+	requires "$3, then configure again" "$2 (configure left out $1)" \
+		test -x "$PROG/${1}_direct"
+}
+
 # The verdict: Check's summary line (what .ci/run counts; the script is
 # one check) and the exit status the automake driver reads.
 finish() {

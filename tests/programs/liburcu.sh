@@ -11,6 +11,10 @@
 # Their TAP verdicts must be the same in both modes (all "ok"); the
 # programs print timing-dependent counts, which are not compared.
 . "$srcdir/tests/programs/harness.sh"
+requires strace strace
+requires dpkg-dev dpkg-source
+requires debian-archive-keyring "Debian's archive keyring" \
+	test -f /usr/share/keyrings/debian-archive-keyring.gpg
 urcu=$("$CT_SRCDIR/tests/programs/liburcu-build" "$CT_BUILDDIR/tests/programs/liburcu") ||
 	{ echo "liburcu could not be fetched or built"; exit 99; }
 cd "$urcu/tests" || exit 99

@@ -3,6 +3,8 @@
 # shared variable under its lock, and pass work through a Thread::Queue.
 # Who made the threads is read from the clone system calls.
 . "$srcdir/tests/programs/harness.sh"
+requires strace strace
+requires perl "Perl's threads module" perl -Mthreads -e 1
 cat >"$W/threads.pl" <<'PERL'
 use strict;
 use warnings;

@@ -3,6 +3,7 @@
 # and plain keys: the outputs are identical under glibc and the library.
 # Who made the threads is read from the clone system calls.
 . "$srcdir/tests/programs/harness.sh"
+requires strace strace
 awk 'BEGIN { srand(5); for (i = 0; i < 800000; i++)
 	printf "%d %s %.6f\n", int(rand() * 1e9), (rand() < 0.5 ? "left" : "right"), rand() }' \
 	>"$W/input"

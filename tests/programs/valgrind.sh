@@ -3,6 +3,9 @@
 # error and no definitely lost block (both make valgrind exit 97).  The
 # programs run with --small: under valgrind threads take turns on one core.
 . "$srcdir/tests/programs/harness.sh"
+requires valgrind valgrind
+built sqlite libsqlite3 libsqlite3-dev
+built urcu_loop liburcu liburcu-dev
 VG="valgrind -q --error-exitcode=97 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite"
 memcheck() {
 	name=$1
