@@ -34,7 +34,7 @@
  *                            answers later changed sit (pthread_kill:
  *                            signal.c)
  * and, where the default below does not hold, any other name of this
- * file.  A function given by arch.h is also #defined to its own name. */
+ * file. */
 #ifndef CT_ARCH_COMMON_H
 #define CT_ARCH_COMMON_H
 
@@ -96,13 +96,15 @@ long ct_clone(int (*fn)(void *), void *stack, unsigned long flags, void *arg,
 /* ---- spinning ---- */
 
 /* What a spin-wait loop does between two looks at the lock word: the
- * CPU's pause hint, or no more than a compiler barrier. */
-#ifndef ct_cpu_relax
+ * CPU's pause hint (CT_ARCH_PAUSE, an instruction), or no more than a
+ * compiler barrier. */
+#ifndef CT_ARCH_PAUSE
+#define CT_ARCH_PAUSE ""
+#endif
 static inline void ct_cpu_relax(void)
 {
-	__asm__ volatile ("" ::: "memory");
+	__asm__ volatile (CT_ARCH_PAUSE ::: "memory");
 }
-#endif
 
 /* ---- system calls ---- */
 

@@ -21,11 +21,7 @@ static inline uintptr_t ct_get_tp(void)
  * first stores (the guard size GCC's stack clash protection assumes). */
 #define CT_ARCH_MIN_GUARD (64UL << 10)
 
-static inline void ct_cpu_relax(void)
-{
-	__asm__ volatile ("yield" ::: "memory");
-}
-#define ct_cpu_relax ct_cpu_relax
+#define CT_ARCH_PAUSE "yield"
 
 /* `svc #0': the result in x0. */
 #define CT_SYSCALL_INSN_BYTES "\x01\x00\x00\xd4"

@@ -27,11 +27,7 @@ static inline uintptr_t ct_get_tp(void)
 #define CT_ARCH_GLIBC_BASE "GLIBC_2.0"
 #define CT_ARCH_64B_ATOMICS 0
 
-static inline void ct_cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-#define ct_cpu_relax ct_cpu_relax
+#define CT_ARCH_PAUSE "pause"
 
 /* `int $0x80' (glibc's own calls go through the vDSO's __kernel_vsyscall,
  * which restarts and returns at one too).  ct_syscall is not inline here

@@ -25,11 +25,7 @@ static inline uintptr_t ct_get_tp(void)
 #define CT_ARCH_RSEQ_SIG 0x53053053
 #define CT_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 
-static inline void ct_cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-#define ct_cpu_relax ct_cpu_relax
+#define CT_ARCH_PAUSE "pause"
 
 /* `syscall': the number and the result in rax; it clobbers rcx, r11. */
 #define CT_SYSCALL_INSN_BYTES "\x0f\x05"
