@@ -7,7 +7,11 @@
 #include "thread.h"
 
 hidden ct_private ct_lock_t ct_default_attr_lock;
-static ct_private struct ct_attr def;
+/* A whole pthread_attr_t, which pthread_attr_init fills: struct ct_attr,
+ * its inside, is smaller on some CPUs (i386, aarch64), where the rest of
+ * that write would land on the next variable. */
+static ct_private pthread_attr_t def_attr;
+static struct ct_attr *const def = CT_ATTR(&def_attr);
 
 /* glibc's choice: RLIMIT_STACK's soft limit at start-up, the arch default
  * when that is unlimited, never below PTHREAD_STACK_MIN. */
@@ -21,14 +25,14 @@ void ct_attr_init_default(void)
 		size = (size_t)PTHREAD_STACK_MIN;
 	else
 		size = rl.rlim_cur;
-	pthread_attr_init((pthread_attr_t *)&def);
-	def.stack_size = (size + page - 1) & ~(page - 1);
+	pthread_attr_init(&def_attr);
+	def->stack_size = (size + page - 1) & ~(page - 1);
 }
 
 int ct_attr_get_default(struct ct_attr *out)
 {
 	ct_lock(&ct_default_attr_lock);
-	int err = ct_attr_copy(out, &def);
+	int err = ct_attr_copy(out, def);
 	ct_unlock(&ct_default_attr_lock);
 	return err;
 }
@@ -49,9 +53,9 @@ int pthread_setattr_default_np(const pthread_attr_t *attr)
 		return err;
 	ct_lock(&ct_default_attr_lock);
 	if (!copy.stack_size)	/* 0 keeps the current default */
-		copy.stack_size = def.stack_size;
-	struct ct_attr old = def;
-	def = copy;
+		copy.stack_size = def->stack_size;
+	struct ct_attr old = *def;
+	*def = copy;
 	ct_unlock(&ct_default_attr_lock);
 	ct_attr_free(&old);
 	return 0;
