@@ -8,8 +8,10 @@
 # preloaded before it and reaches glibc's; with them turned off
 # (jemalloc-bg-thread no) every thread is the library's.
 . "$srcdir/tests/programs/harness.sh"
-command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
-	{ fail "no redis-server and redis-benchmark (tests/install-deps installs them)"; finish; }
+requires strace strace
+requires redis-server redis-server
+requires redis-tools redis-benchmark
+requires redis-tools redis-cli
 port=$((20000 + $$ % 20000))
 
 # start TAG ARGS...: redis-server on $port, traced; waits for its PONG.
