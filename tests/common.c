@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -104,6 +105,14 @@ int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int ct_test_glibc_before(int major, int minor)
+{
+	int ma = 0, mi = 0;
+	if (!ct_test_glibc() || sscanf(gnu_get_libc_version(), "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
 }
 
 void ct_check_own(pthread_t th, int own)

@@ -437,7 +437,8 @@ START_TEST(cancel_ended)
 	pthread_t th = ct_start(NULL, returns_seven, &tid);
 	ct_wait_at_least(&tid, 1);
 	ck_assert(ct_wait_ended(atomic_load(&tid)));
-	ck_assert_int_eq(pthread_cancel(th), 0);
+	/* glibc before 2.34 said ESRCH */
+	ck_assert_int_eq(pthread_cancel(th), ct_test_glibc_before(2, 34) ? ESRCH : 0);
 	ck_assert_ptr_eq(ct_join(th), (void *)7);
 }
 END_TEST
@@ -835,7 +836,12 @@ Suite *cancel_suite(void)
 		ct_tcase_add_beyond_glibc(tc, read_not_lost, "glibc 2.36 acts "
 			"on the request after the read completed: the data "
 			"is lost");
-	ct_tcase_add_signal_return(tc, cancel_during_handler);
+	if (ct_test_glibc() && !ct_test_glibc_before(2, 41))
+		ct_test_left_out("cancel_during_handler", "beyond glibc 2.41 and "
+			"later, whose cancellable calls no longer look again "
+			"once a handler of the program has run");
+	else
+		ct_tcase_add_signal_return(tc, cancel_during_handler);
 	tcase_add_test(tc, state_and_type);
 	tcase_add_test(tc, async_acts_at_once);
 	tcase_add_test(tc, cancel_ended);

@@ -249,6 +249,15 @@ START_TEST(counter_stress)
 	for (int robust = 0; robust < 2; robust++)
 	for (int p = 0; p < 2; p++)
 	for (int timed = 0; timed < 2; timed++) {
+		/* glibc before 2.35 times a priority-inheritance lock out at
+		 * once on CLOCK_MONOTONIC (it had no FUTEX_LOCK_PI2). */
+		if (timed && protos[p] == PTHREAD_PRIO_INHERIT &&
+		    ct_test_glibc_before(2, 35)) {
+			if (!type && !robust)
+				ct_test_left_out("counter_stress, timed PI",
+					"glibc before 2.35 times it out at once");
+			continue;
+		}
 		struct counter c = {
 			make(type, robust, protos[p], 0), 0, 3000, timed };
 		st_run(4, count_up, &c);
