@@ -58,6 +58,8 @@ int ct_test_main(Suite *(*const *suites)(void), const char *const *extra,
  * of glibc changed between releases, the test expects the one of the
  * release under test (the library gives today's). */
 int ct_test_glibc_before(int major, int minor);
+/* The glibc the program runs on is older than major.minor, in any run. */
+int ct_glibc_release_before(int major, int minor);
 
 /* Check that `th' was (own = 1) or was not (own = 0) created by the
  * library; glibc has no such notion, so the reference run checks nothing. */

@@ -362,7 +362,12 @@ static Suite *cxx_suite(void)
 	tcase_add_test(tc, test_detached_thread_local);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
-	tcase_add_test(tc, test_call_once_throws);
+	if (ct_test_glibc_before(2, 34))
+		ct_test_left_out("test_call_once_throws", "glibc before 2.34 "
+				 "keeps the once control taken when its routine "
+				 "throws (GCC PR 66146): the second call waits");
+	else
+		tcase_add_test(tc, test_call_once_throws);
 	ct_tcase_add_signal_return(tc, test_unwind_destructors);
 	ct_tcase_add_signal_return(tc, test_old_style_in_order);
 	ct_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);

@@ -195,7 +195,10 @@ START_TEST(timed)
 		t = st_deadline(CLOCK_MONOTONIC, 30);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
 				 ETIMEDOUT);
-		ck_assert_int_ge(st_elapsed_ms(&start), 29);
+		/* glibc before 2.35 times a PI lock out at once on this
+		 * clock (it had no FUTEX_LOCK_PI2). */
+		if (protos[p] != PTHREAD_PRIO_INHERIT || !ct_test_glibc_before(2, 35))
+			ck_assert_int_ge(st_elapsed_ms(&start), 29);
 		t = st_deadline(CLOCK_REALTIME, 20);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_REALTIME, &t),
 				 ETIMEDOUT);
