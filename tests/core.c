@@ -33,7 +33,6 @@ static const char *const extra[] = {
 	"pthread_attr_setinheritsched", "pthread_attr_getinheritsched",
 	"pthread_attr_setscope", "pthread_attr_getscope",
 	"pthread_attr_setaffinity_np", "pthread_attr_getaffinity_np",
-	"pthread_attr_setsigmask_np", "pthread_attr_getsigmask_np",
 	"pthread_getattr_np", "pthread_getattr_default_np",
 	"pthread_setattr_default_np", "clonethreads_is_own_thread",
 	NULL
