@@ -27,7 +27,10 @@ void spawn_init(void)
 	Dl_info info;
 	const char *from = dladdr((void *)pthread_create, &info) &&
 			   info.dli_fname ? info.dli_fname : "?";
-	if (!strstr(from, BENCH_EXPECT_LIB)) {
+#ifndef BENCH_EXPECT_ALT
+#define BENCH_EXPECT_ALT BENCH_EXPECT_LIB
+#endif
+	if (!strstr(from, BENCH_EXPECT_LIB) && !strstr(from, BENCH_EXPECT_ALT)) {
 		fprintf(stderr, "%s: pthread_create comes from %s, not %s\n",
 			BENCH_IMPL, from, BENCH_EXPECT_LIB);
 		exit(2);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -52,6 +53,27 @@ void tst_note_start(void)
 {
 	tasks_before_main = tasks_settled();
 	note_emulator_tasks();
+}
+
+int tst_glibc_release_before(int major, int minor)
+{
+	int ma = 0, mi = 0;
+	if (sscanf(gnu_get_libc_version(), "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
+}
+
+int tst_test_glibc_before(int major, int minor)
+{
+	return tst_test_glibc() && tst_glibc_release_before(major, minor);
+}
+
+void *tst_glibc_threads(void)
+{
+	void *h = dlopen("libpthread.so.0", RTLD_NOW | RTLD_NOLOAD);
+	if (!h || !dlsym(h, "pthread_getattr_np"))
+		h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	return h;
 }
 
 void tst_check_own(pthread_t th, int own)

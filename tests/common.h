@@ -86,6 +86,17 @@ void tst_test_left_out(const char *test, const char *why);
  * libc in the reference run (so neither can pass for the other). */
 void tst_assert_ours_at(const char *name, void *f);
 
+/* The reference run on a glibc older than major.minor: where an answer
+ * of glibc changed between releases, the test expects the one of the
+ * release under test (the library gives today's). */
+int tst_test_glibc_before(int major, int minor);
+/* The glibc the program runs on is older than major.minor, in any run. */
+int tst_glibc_release_before(int major, int minor);
+
+/* glibc's own thread functions, for dlsym: in libpthread.so.0 before
+ * glibc 2.34 (when the program links it), in libc.so.6 since. */
+void *tst_glibc_threads(void);
+
 /* Check that `th' was (own = 1) or was not (own = 0) created by the
  * library; glibc has no such notion, so the reference run checks nothing. */
 void tst_check_own(pthread_t th, int own);

@@ -362,7 +362,12 @@ TST_SUITE(cxx_suite)
 	tcase_add_test(tc, test_detached_thread_local);
 	tcase_add_test(tc, test_exceptions);
 	tcase_add_test(tc, test_thread_ids);
-	tcase_add_test(tc, test_call_once_throws);
+	if (tst_test_glibc_before(2, 34))
+		tst_test_left_out("test_call_once_throws", "glibc before 2.34 "
+				 "keeps the once control taken when its routine "
+				 "throws (GCC PR 66146): the second call waits");
+	else
+		tcase_add_test(tc, test_call_once_throws);
 	tst_tcase_add_signal_return(tc, test_unwind_destructors);
 	tst_tcase_add_signal_return(tc, test_old_style_in_order);
 	tst_tcase_add_signal_return(tc, test_swallowed_unwind_aborts);

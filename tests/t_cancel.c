@@ -426,7 +426,8 @@ START_TEST(cancel_ended)
 	pthread_t th = tst_start(NULL, returns_seven, &tid);
 	tst_wait_at_least(&tid, 1);
 	ck_assert(tst_wait_ended(atomic_load(&tid)));
-	ck_assert_int_eq(pthread_cancel(th), 0);
+	/* glibc before 2.34 said ESRCH */
+	ck_assert_int_eq(pthread_cancel(th), tst_test_glibc_before(2, 34) ? ESRCH : 0);
 	ck_assert_ptr_eq(tst_join(th), (void *)7);
 }
 END_TEST
@@ -810,7 +811,12 @@ TST_SUITE(cancel_suite)
 		tst_tcase_add_beyond_glibc(tc, read_not_lost, "glibc 2.36 acts "
 			"on the request after the read completed: the data "
 			"is lost");
-	tst_tcase_add_signal_return(tc, cancel_during_handler);
+	if (tst_test_glibc() && !tst_test_glibc_before(2, 41))
+		tst_test_left_out("cancel_during_handler", "beyond glibc 2.41 and "
+			"later, whose cancellable calls no longer look again "
+			"once a handler of the program has run");
+	else
+		tst_tcase_add_signal_return(tc, cancel_during_handler);
 	tcase_add_test(tc, state_and_type);
 	tcase_add_test(tc, async_acts_at_once);
 	tcase_add_test(tc, cancel_ended);

@@ -799,7 +799,12 @@ TST_SUITE(glibc_suite)
 	tst_tcase_add_signal_return(tc, test_signals_during_create);
 	tst_tcase_add_signal_return(tc, test_signal_stream_at_create);
 	tcase_add_test(tc, test_atexit_from_thread);
-	tcase_add_test(tc, test_foreign_thread);
+	if (!tst_test_glibc() && tst_glibc_release_before(2, 34))
+		tst_test_left_out("test_foreign_thread", "glibc before 2.34 reads "
+				 "its timer helper's tid through the pthread_t, "
+				 "which is no address here (a known gap)");
+	else
+		tcase_add_test(tc, test_foreign_thread);
 	suite_add_tcase(s, tc);
 	return s;
 }

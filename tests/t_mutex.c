@@ -194,7 +194,10 @@ START_TEST(timed)
 		t = tst_deadline(CLOCK_MONOTONIC, 30);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &t),
 				 ETIMEDOUT);
-		ck_assert_int_ge(tst_elapsed_ms(&start), 29);
+		/* glibc before 2.35 times a PI lock out at once on this
+		 * clock (it had no FUTEX_LOCK_PI2). */
+		if (protos[p] != PTHREAD_PRIO_INHERIT || !tst_test_glibc_before(2, 35))
+			ck_assert_int_ge(tst_elapsed_ms(&start), 29);
 		t = tst_deadline(CLOCK_REALTIME, 20);
 		ck_assert_int_eq(pthread_mutex_clocklock(m, CLOCK_REALTIME, &t),
 				 ETIMEDOUT);
@@ -248,6 +251,15 @@ START_TEST(counter_stress)
 	for (int robust = 0; robust < 2; robust++)
 	for (int p = 0; p < 2; p++)
 	for (int timed = 0; timed < 2; timed++) {
+		/* glibc before 2.35 times a priority-inheritance lock out at
+		 * once on CLOCK_MONOTONIC (it had no FUTEX_LOCK_PI2). */
+		if (timed && protos[p] == PTHREAD_PRIO_INHERIT &&
+		    tst_test_glibc_before(2, 35)) {
+			if (!type && !robust)
+				tst_test_left_out("counter_stress, timed PI",
+					"glibc before 2.35 times it out at once");
+			continue;
+		}
 		struct counter c = {
 			make(type, robust, protos[p], 0), 0, 3000, timed };
 		tst_run(4, count_up, &c);

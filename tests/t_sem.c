@@ -219,11 +219,12 @@ START_TEST(named)
 }
 END_TEST
 
-/* glibc's own sem_* (looked up inside libc.so.6) on the same named
- * semaphore as ours: the protocol and the file are the same. */
+/* glibc's own sem_* (looked up inside libc.so.6, or libpthread.so.0
+ * before glibc 2.34) on the same named semaphore as ours: the protocol
+ * and the file are the same. */
 START_TEST(named_with_glibc)
 {
-	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *libc = tst_glibc_threads();
 	ck_assert_ptr_nonnull(libc);
 	sem_t *(*g_open)(const char *, int, ...) = dlsym(libc, "sem_open");
 	int (*g_post)(sem_t *) = dlsym(libc, "sem_post");

@@ -24,6 +24,7 @@
  * the cache's head is a list, the lock is free); before, in libpthread,
  * by the names libthread_db looks them up by. */
 #include "glibc.h"
+#include "valgrind.h"
 
 struct list {
 	struct list *next, *prev;
@@ -68,6 +69,11 @@ void ct_glibc_find_threadlist(void)
 	if (!is_list(user) || !on(user, main_node) ||
 	    atomic_load(&lock->v) != 0)
 		ct_glibc_refuse("glibc's list of threads on their own stacks");
+	/* The race checkers see the list's lock as a plain word: the head
+	 * and the main thread's node, written under it by every thread, are
+	 * ours to keep (the other nodes are in our threads' regions). */
+	ct_vg_private(user, sizeof *user);
+	ct_vg_private(main_node, sizeof *main_node);
 }
 
 static void add(struct list *node)
