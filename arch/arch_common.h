@@ -142,6 +142,10 @@ long ct_syscall(long n, long a, long b, long c, long d, long e, long f)
 #define CT_SYS_FUTEX SYS_futex
 #define CT_SYS_TIMER_SETTIME SYS_timer_settime
 #endif
+/* mmap with its offset in bytes (sys.h maps at offset 0 only). */
+#ifndef CT_SYS_MMAP
+#define CT_SYS_MMAP SYS_mmap
+#endif
 /* The set*id system calls that take 32-bit ids. */
 #ifndef CT_SYS_ID
 #define CT_SYS_ID(name) SYS_##name

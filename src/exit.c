@@ -4,7 +4,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include <sys/syscall.h>
 #include "cancel.h"
 #include "reuse.h"
@@ -17,7 +17,7 @@ static void release_stack(struct ct_thread *t)
 	uintptr_t low = (uintptr_t)t->stack;
 	uintptr_t here = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - page;
 	if (here > low)
-		madvise((void *)low, here - low, MADV_DONTNEED);
+		ct_madvise((void *)low, here - low, MADV_DONTNEED);
 }
 
 _Noreturn void ct_thread_exit(struct ct_thread *t, void *result)

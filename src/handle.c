@@ -19,7 +19,7 @@
  * Generations wrap after 2^32 reuses of one slot (2^16 where pthread_t
  * has 32 bits); only then could a long-stale handle match again. */
 #include <errno.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include "thread.h"
 #include "valgrind.h"
 
@@ -55,9 +55,9 @@ int ct_slot_alloc(struct ct_thread *t, unsigned *out)
 		if (i % CHUNK == 0) {
 			/* Mapped, not malloc'ed: the first slot is the main
 			 * thread's, at start-up (self.c says why). */
-			struct slot *c = mmap(NULL, CHUNK * sizeof *c,
+			struct slot *c = ct_mmap(NULL, CHUNK * sizeof *c,
 					      PROT_READ | PROT_WRITE,
-					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1);
 			if (c == MAP_FAILED) {
 				ct_unlock(&ct_handle_lock);
 				return EAGAIN;

@@ -46,7 +46,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include "glibc/glibc.h"
 #include "valgrind.h"
 
@@ -135,7 +135,7 @@ static void unmap_all(struct ct_thread *v)
 		if (v->region.tls_ready)
 			ct_glibc_retire_tcb(v);
 		ct_slot_free(v->region.slot);
-		munmap(v->region.map, v->region.map_size);
+		ct_munmap(v->region.map, v->region.map_size);
 	}
 }
 
@@ -146,7 +146,7 @@ static void unmap_stacks(struct ct_thread *victims)
 	struct ct_thread *v, *last = NULL;
 	for (v = victims; v; v = v->cache_next) {
 		size_t below = v->region.guard_size + v->region.stack_size;
-		if (below && !munmap(v->region.map, below)) {
+		if (below && !ct_munmap(v->region.map, below)) {
 			v->region.map = (char *)v->region.map + below;
 			v->region.map_size -= below;
 		}
@@ -189,13 +189,13 @@ static int map_region(struct ct_region *r, size_t stack_size,
 	if (__builtin_add_overflow(stack_size, guard_size, &size) ||
 	    __builtin_add_overflow(size, ct_glibc_block_bytes(), &size))
 		return EINVAL;
-	void *map = mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	void *map = ct_mmap(NULL, size, guard_size ? PROT_NONE : PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
 	if (map == MAP_FAILED)
 		return EAGAIN;
-	if (guard_size && mprotect((char *)map + guard_size, size - guard_size,
+	if (guard_size && ct_mprotect((char *)map + guard_size, size - guard_size,
 				   PROT_READ | PROT_WRITE)) {
-		munmap(map, size);
+		ct_munmap(map, size);
 		return EAGAIN;
 	}
 	*r = (struct ct_region){ map, size, stack_size, guard_size, 0, false };
@@ -261,7 +261,7 @@ int ct_region_get(struct ct_thread **out, size_t stack_size, size_t guard_size)
 		ct_vg_private_region(t);
 	int err = old ? 0 : ct_slot_alloc(t, &t->region.slot);
 	if (err) {
-		munmap(r.map, r.map_size);
+		ct_munmap(r.map, r.map_size);
 		return err;
 	}
 	err = ct_glibc_setup_tcb(t, false);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include "cancel.h"
 #include "reuse.h"
 #include "glibc/glibc.h"
@@ -37,8 +37,8 @@ static struct ct_thread *standin(enum ct_kind kind)
 {
 	struct ct_thread *t = &main_desc;
 	if (kind != CT_MAIN) {
-		t = mmap(NULL, standin_size(), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		t = ct_mmap(NULL, standin_size(), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1);
 		if (t == MAP_FAILED)
 			t = NULL;
 	}
@@ -64,7 +64,7 @@ void ct_standin_free(struct ct_thread *t)
 {
 	ct_slot_free(t->slot);
 	if (t != &main_desc)
-		munmap(t, standin_size());
+		ct_munmap(t, standin_size());
 }
 
 /* glibc ends its own threads through __call_tls_dtors, which calls this. */

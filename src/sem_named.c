@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include <sys/stat.h>
 #include "cancel.h"
 #include "sync.h"
@@ -67,8 +67,8 @@ static sem_t *map_sem(int fd)
 		sem = m->sem;
 	} else if ((m = malloc(sizeof *m))) {
 		ct_vg_private(m, sizeof *m);
-		void *p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
-			       MAP_SHARED, fd, 0);
+		void *p = ct_mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd);
 		if (p == MAP_FAILED) {
 			free(m);
 		} else {
@@ -178,7 +178,7 @@ static int close_named(sem_t *sem)
 		pp = &m->next;
 	if (m && --m->refs == 0) {
 		*pp = m->next;
-		munmap(m->sem, sizeof(sem_t));
+		ct_munmap(m->sem, sizeof(sem_t));
 		free(m);
 	}
 	ct_unlock(&ct_sem_named_lock);

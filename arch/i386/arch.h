@@ -39,8 +39,9 @@ static inline uintptr_t ct_get_tp(void)
 
 /* The library is built with a 64-bit time_t here (configure), as the
  * *_time64 calls take (Linux 5.1); the plain set*id calls take 16-bit
- * ids. */
+ * ids; mmap is mmap2, its offset in pages. */
 #define CT_SYS_FUTEX SYS_futex_time64
+#define CT_SYS_MMAP SYS_mmap2
 #define CT_SYS_TIMER_SETTIME SYS_timer_settime64
 #define CT_SYS_ID(name) SYS_##name##32
 

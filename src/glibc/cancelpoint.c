@@ -18,7 +18,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include <sys/syscall.h>
 #include "cancel.h"
 #include "glibc.h"
@@ -109,8 +109,8 @@ static void learn(void)
 		pthread_t th;
 		pthread_attr_t attr;
 		size_t size = 64 << 10;
-		void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		void *stack = ct_mmap(NULL, size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 		pthread_attr_init(&attr);
 		if (stack != MAP_FAILED && !pthread_attr_setstack(&attr, stack, size) &&
@@ -118,7 +118,7 @@ static void learn(void)
 			ct_join(th, NULL, CLOCK_REALTIME, NULL, false);
 		pthread_attr_destroy(&attr);
 		if (stack != MAP_FAILED)
-			munmap(stack, size);
+			ct_munmap(stack, size);
 		pthread_setcancelstate(state, NULL);
 		atomic_store_explicit(&stub.state, 2, memory_order_release);
 	}

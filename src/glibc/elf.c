@@ -8,11 +8,9 @@
  * the library asks ld.so nothing, and reads what it needs from each
  * object's GNU (or SysV) hash table, as ld.so itself would. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <link.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
+#include "sys.h"
 #include <unistd.h>
 #include "glibc.h"
 
@@ -137,17 +135,17 @@ void *ct_elf_file_sym(const struct ct_elf_map *e, const char *name)
 {
 	if (!e->map || !e->map->l_name || !*e->map->l_name)
 		return NULL;
-	int fd = open(e->map->l_name, O_RDONLY | O_CLOEXEC);
+	int fd = ct_open(e->map->l_name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	struct stat st;
+	long size = ct_file_size(fd);
 	void *file = MAP_FAILED;
-	if (fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(ElfW(Ehdr)))
-		file = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	if (!ct_sys_failed(size) && size >= (long)sizeof(ElfW(Ehdr)))
+		file = ct_mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd);
+	ct_close(fd);
 	if (file == MAP_FAILED)
 		return NULL;
-	const char *base = file, *end = base + st.st_size;
+	const char *base = file, *end = base + size;
 	const ElfW(Ehdr) *eh = file;
 	const ElfW(Shdr) *sh = (const void *)(base + eh->e_shoff);
 	void *found = NULL;
@@ -171,7 +169,7 @@ void *ct_elf_file_sym(const struct ct_elf_map *e, const char *name)
 			}
 	}
 out:
-	munmap(file, st.st_size);
+	ct_munmap(file, size);
 	return found;
 }
 

@@ -16,7 +16,7 @@
  * arena claim behind (and malloc makes new arenas for new threads). */
 #define _GNU_SOURCE
 #include <string.h>
-#include <sys/mman.h>
+#include "sys.h"
 #include "glibc.h"
 #include "valgrind.h"
 
@@ -55,8 +55,8 @@ static struct kept *record(void)
 	size_t size = (sizeof(struct kept) + ct_glibc_state_size() + 15) & ~15;
 	if (!unused) {
 		size_t bytes = size > ct_page_size ? size : ct_page_size;
-		char *page = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *page = ct_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
 		if (page == MAP_FAILED)
 			return NULL;
 		ct_vg_private(page, bytes);
