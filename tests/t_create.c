@@ -297,10 +297,12 @@ START_TEST(test_join_running)
 	ts = in_ms(CLOCK_REALTIME, 20);
 	ck_assert_int_eq(pthread_clockjoin_np(th, &ret, CLOCK_REALTIME, &ts),
 			 ETIMEDOUT);
+	/* glibc before 2.34 waits on that clock (2.31's clockjoin was new) */
 	ts = in_ms(CLOCK_MONOTONIC, 1000);
-	ck_assert_int_eq(pthread_clockjoin_np(th, &ret,
-					      CLOCK_PROCESS_CPUTIME_ID, &ts),
-			 EINVAL);
+	if (!tst_test_glibc_before(2, 34))
+		ck_assert_int_eq(pthread_clockjoin_np(th, &ret,
+						      CLOCK_PROCESS_CPUTIME_ID, &ts),
+				 EINVAL);
 	ck_assert_ptr_null(ret);
 	atomic_store(&b.go, 1);
 	ts = in_ms(CLOCK_MONOTONIC, 60000);
@@ -762,7 +764,9 @@ START_TEST(test_no_arena_when_ending)
 		sem_post(&arena_release[i]);
 		ck_assert(tst_wait_ended(atomic_load(&arena_tid[i])));
 	}
-	ck_assert_int_eq(tst_malloc_arenas(), arenas);
+	/* glibc before 2.34 gave each of its ending threads an arena */
+	if (!tst_test_glibc_before(2, 34))
+		ck_assert_int_eq(tst_malloc_arenas(), arenas);
 	pthread_attr_destroy(&a);
 }
 END_TEST
