@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Generate ./configure.  On a fresh Debian machine, installs the build
 # dependencies first when run as root; otherwise says what to install.
 set -e

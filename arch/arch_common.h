@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CPU layer as src/ sees it: src/ includes this header, never a CPU's
  * own.  It includes arch/<cpu>/arch.h, which defines only what differs
  * between CPUs, then gives the defaults (#ifndef, as musl's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The floor: spawn_bench's workloads on threads made with nothing but the
  * clone system call, so the kernel's own cost of a thread shows.
  *

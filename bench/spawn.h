@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The spawn benchmark's one seam: spawn_bench.c drives the workloads
  * through these few calls, and each implementation provides them once --
  * spawn_pthread.c with pthread_create/pthread_join (built against glibc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The spawn benchmark's workloads, one repetition per run:
  *
  *	spawn_bench [-n CYCLES] [-S STACKS] [-t SIZES] [-m] WORKLOAD

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spawning through the POSIX API: the same object code measures glibc,
  * clonethreads or musl depending only on what it is linked with.
  * BENCH_IMPL names the build; BENCH_EXPECT_LIB, when set, is a substring

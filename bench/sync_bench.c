@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Synchronization micro-benchmarks, one source built twice:
  *
  *   gcc -O2 -pthread sync_bench.c -o sync_bench_glibc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clonethreads: POSIX threads from the raw clone system call.
  * Include <pthread.h> as usual; this header only adds the extras. */
 #ifndef CLONETHREADS_H

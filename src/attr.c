@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pthread_attr_*: the attributes live inside glibc's pthread_attr_t
  * (struct ct_attr, thread.h); affinity and signal mask, which do not
  * fit, in a separately allocated extension owned by the object. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Barriers: an arrival counter and a round number (the futex).
  *
  * A thread reads the round before it counts itself in, so the last

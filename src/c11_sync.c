@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C11 mutexes, condition variables and call_once: the pthread objects
  * and functions behind them (mtx_t and cnd_t have the sizes of
  * pthread_mutex_t and pthread_cond_t; once_flag is a pthread_once_t), so

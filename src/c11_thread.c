@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C11 threads over our pthreads.  A C11 start routine returns int, a
  * pthread one void *: thrd_create passes a small heap record to an
  * adapter that calls the C11 routine and widens its result. */

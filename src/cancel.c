@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation.
  *
  * The state is glibc's cancelhandling word in the thread's TCB, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation, forced unwinding, and the library's two internal
  * signals: what cancel.c, unwind.c and signal.c offer the rest. */
 #ifndef CT_CANCEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Condition variables: a sequence futex and a count of waiters.
  *
  * A waiter reads `seq' before it registers and before it releases the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Condition variable attributes: one int, copied into the condvar's
  * flags by pthread_cond_init (sync.h CT_COND_*). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pthread_create: a region from the cache (or a new mapping), then the raw
  * clone system call through the arch trampoline.
  *

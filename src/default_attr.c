@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attributes pthread_create uses without an attribute object:
  * pthread_setattr_default_np / pthread_getattr_default_np. */
 #define _GNU_SOURCE

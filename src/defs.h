@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every file of the library uses: symbol visibility, the section of
  * the library's own bookkeeping, branch hints and exported aliases. */
 #ifndef CT_DEFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread exit: the return from a start routine, and the end of the
  * unwinding that pthread_exit and cancellation start (unwind.c).  The
  * steps run in this order; each says what it protects. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork(): glibc's fork runs the handlers registered with __register_atfork
  * (the list pthread_atfork feeds).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every futex system call of the library, and the internal lock. */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The futex system call, as every wait and wake of the library makes it
  * (futex.c), and the library's internal lock built on it. */
 #ifndef CT_FUTEX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pthread_getattr_np: the attributes a running thread actually has. */
 #define _GNU_SOURCE
 #include <errno.h>

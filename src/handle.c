@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread handles.
  *
  * A pthread_t names a slot of a table that is never freed, and the

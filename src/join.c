@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pthread_join and its try/timed/clock variants: a futex wait on the tid
  * word the kernel clears when the thread is gone (CLONE_CHILD_CLEARTID).
  * The wait is shared (no FUTEX_PRIVATE_FLAG): the kernel's clear-tid wake

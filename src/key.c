@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-specific data.  A key's generation (seq) is odd while the key
  * exists; a thread's value counts only if it was stored under the key's
  * current generation, so a deleted and re-created key reads NULL

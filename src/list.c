@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The list of every thread the library knows: the threads it created,
  * the main thread, and glibc-created threads that called into it.  A
  * set*id broadcast or fork's child handler walks it under ct_list_lock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mutexes: the plain and checked words, the one dispatch over the
  * protocols, and the entry points.
  *

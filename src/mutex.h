@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the mutex files share: mutex.c (the plain and checked words, the
  * one dispatch, the entry points), mutex_pp.c (priority protection) and
  * mutex_robust.c (the kernel's tid word: robust and priority

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Priority-protection mutexes (PTHREAD_PRIO_PROTECT): a checked word
  * (mutex.c) whose owner runs at least at the mutex's ceiling, kept in the
  * high bits of the kind.  Its own priority, above the ceiling, makes a

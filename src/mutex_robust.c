@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Robust and priority-inheritance mutexes: the tid word, in the kernel's
  * format -- owner tid | FUTEX_WAITERS | FUTEX_OWNER_DIED.  The kernel
  * reads it when an owner dies (the robust list: it marks each word the

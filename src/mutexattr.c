@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mutex attributes: one int holding the kind exactly as a mutex stores it
  * (sync.h CT_MK_*), so pthread_mutex_init copies it as is. */
 #include <errno.h>

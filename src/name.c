@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread names: the kernel's comm, 15 characters.  The calling thread's
  * through prctl, another's through its /proc comm file -- whose open,
  * read, write and close are glibc's cancellation points, and these

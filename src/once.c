@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pthread_once: the first caller runs init; the others wait on the
  * control word until it is done.  An init routine that is cancelled, or
  * throws, leaves the control as if pthread_once had never been called

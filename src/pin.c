@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pinning: a thread about to make a system call on another thread's tid
  * (a signal, a scheduling setting) keeps that thread from exiting until
  * the call is made, so that nothing goes to a tid the kernel has already

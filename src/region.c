@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One mapping per thread, and the cache of them.
  *
  *   low                                                      high

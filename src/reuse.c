@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opt-in reuse of exited kernel threads (CLONETHREADS_REUSE=N, or
  * clonethreads_set_reuse): every library that makes a kernel thread per
  * pthread_create pays clone + exit + wake each time.  With reuse on, up

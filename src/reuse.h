@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opt-in reuse of ended kernel threads (reuse.c): what create, join and
  * exit ask of the pool of parked threads. */
 #ifndef CT_REUSE_H

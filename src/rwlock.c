@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Read-write locks: one futex word.
  *
  *   bits 0-27  readers holding it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Read-write lock attributes: {kind, pshared} in the 8-byte object. */
 #include <errno.h>
 #include "sync.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A thread's scheduling, affinity and CPU clock, by handle: system calls
  * on its tid (pinned, so the tid is still the thread's).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who am I: the calling thread's descriptor, library start-up, and the
  * stand-in descriptors of threads this library did not create. */
 #define _GNU_SOURCE

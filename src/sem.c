@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unnamed and named semaphores share glibc's protocol (sync.h), so a
  * named one works between a glibc process and ours.  A waiter counts
  * itself before it sleeps on the value being 0; sem_post adds one to the

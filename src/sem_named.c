@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Named semaphores: the file /dev/shm/sem.NAME holding one sem_t, as
  * glibc names and fills it, so processes of either library share it.
  *

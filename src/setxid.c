@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* set*id on every thread.
  *
  * The kernel keeps credentials per thread; POSIX makes them per process.

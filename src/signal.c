@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signals to threads, signal masks, and the handlers of the library's own
  * two signals (cancellation and set*id). */
 #define _GNU_SOURCE

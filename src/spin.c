@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spinlocks: test-and-test-and-set on the int glibc gives us.  Waiting
  * reads only, so the line stays shared until the holder lets go.  The
  * calls tell the race checkers (valgrind.h) from annotated copies. */

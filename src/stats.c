@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Statistics of thread spawning: what creating, starting and joining
  * threads cost this process, in a report written when it ends.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Statistics of thread spawning (stats.c): what creating, starting and
  * joining threads cost this process, reported when it ends
  * (CLONETHREADS_STATS=FILE; clonethreads-run --stats).

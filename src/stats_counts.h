@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The counters of the statistics report: kept by stats.c as threads
  * come and go, read by stats_report.c when the process ends. */
 #ifndef CT_STATS_COUNTS_H

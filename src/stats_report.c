@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The statistics report (stats.c says what it holds and when it is
  * written): formatted into a static buffer, as text or as JSON (the
  * schema: tools/clonethreads-stats.schema.json), and written with

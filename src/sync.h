@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private to the synchronization objects: how they use glibc's object
  * sizes, and the few calls between families (condvar -> mutex, C11 ->
  * pthread).  Sizes are those of glibc's types on the CPU, and only the

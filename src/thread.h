@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The thread descriptor, and what the files of a thread's life (create,
  * exit, join, detach, the region cache, handles, keys, attributes) say to
  * each other.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The functions that take a timespec, for programs built with a 32-bit
  * time_t, where that is the CPU's default (i386).  The library itself is
  * built with a 64-bit time_t there, so its own definitions of these are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Forced unwinding: cancellation and pthread_exit end a thread by
  * unwinding its stack, running on the way what glibc runs: C++
  * destructors and catch (...) blocks (libgcc's forced unwinding), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whether the race checkers are listening, and the thread start-up
  * handshake they need (valgrind.h). */
 #include "glibc/glibc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the race checkers must be told: valgrind's helgrind and DRD learn
  * about threads and synchronization by intercepting glibc's pthread
  * functions, which a program on this library never calls.  So the library

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The exported clonethreads_* extras. */
 #include "clonethreads.h"
 #include "thread.h"

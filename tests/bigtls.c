@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program whose static TLS is larger than the stacks it asks for: 160
  * KiB of __thread data, threads with stacks of PTHREAD_STACK_MIN, 44 KiB
  * and 156 KiB, allocated or the program's own.

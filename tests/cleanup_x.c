@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compiled with -fexceptions: pthread_cleanup_push is then glibc's
  * exception-based variant (a cleanup attribute and
  * __pthread_cleanup_routine), which cancellation reaches by unwinding. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/cleanup_x.c, built into libcleanupx with -fexceptions. */
 #ifndef TST_CLEANUP_X_H
 #define TST_CLEANUP_X_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The helpers every test program shares (common.h). */
 #define _GNU_SOURCE
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every test program shares: its main (common.c), which runs the
  * suites its files register, and the helpers.  Names here start with
  * tst_ (the library's internal ones with ct_).  tests/README.md says how

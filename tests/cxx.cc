@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // C++ on our threads: std::thread, thread_local objects with destructors
 // (run at thread exit, in that thread, before join returns), exceptions
 // thrown and caught on a thread's stack.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A library marked -z initfirst (as valgrind's DRD preload is): its
  * constructor runs before every other, the thread library's included,
  * and uses threads there. */

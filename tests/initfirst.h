@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the earliest code of a process saw of the thread library: a
  * -z initfirst library's constructor (initfirst.c) and the program's
  * .preinit_array (t_startup.c). */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Validate JSON documents against a JSON Schema, offline:
 
     python3 json_schema_check.py SCHEMA DOCUMENT...

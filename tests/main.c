@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main of every test program: it checks that the thread functions the
  * program imports are the implementation's, then runs the scenario this
  * process was started for (tst_rerun), or else every registered suite. */

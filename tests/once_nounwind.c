@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compiled without unwind information (-fno-exceptions
  * -fno-asynchronous-unwind-tables -fno-unwind-tables): an unwinder that
  * reaches this frame cannot go past it. */

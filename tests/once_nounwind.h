@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/once_nounwind.c, built into libnounwind without any unwind
  * information. */
 #ifndef TST_ONCE_NOUNWIND_H

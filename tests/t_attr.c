@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Attributes: defaults, setters and getters, bad values, what a new thread
  * gets from them (stack, guard, scheduling, affinity, signal mask), the
  * process-wide defaults, and pthread_getattr_np. */

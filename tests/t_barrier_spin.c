@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Barriers (rounds, the serial thread, process-shared) and spinlocks. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C11 threads: mtx, cnd, call_once, thrd, tss over our implementation. */
 #define _GNU_SOURCE
 #include <errno.h>

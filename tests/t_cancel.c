@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cancellation: every kind of blocking point with the thread already
  * blocked when the request comes, many rounds each; cleanup handlers of
  * every kind in order; a read that received data is not lost; state and

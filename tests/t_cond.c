@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Condition variables: signal/broadcast semantics, producer/consumer,
  * timeouts on both clocks, bad input, destroy, process-shared, wait
  * morphing, destroy right after a broadcast under the mutex, and waits

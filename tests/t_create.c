@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Creation, exit, join and detach: return values, many threads, error
  * codes, nesting, pthread_exit from main, the region cache. */
 #define _GNU_SOURCE

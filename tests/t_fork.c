@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork from a thread, and from main while threads run: the child has
  * working stdio and malloc, pthread_self, and can create threads. */
 #define _GNU_SOURCE

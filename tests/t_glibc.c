@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc in our threads: stdio and malloc under contention, ctype and the
  * resolver, locales, sched_getcpu, signals to a thread, thread names. */
 #define _GNU_SOURCE

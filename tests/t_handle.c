@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Handles that name no thread any more -- joined, detached and ended,
  * their memory reused by a new thread -- and garbage: ESRCH from every
  * call that takes a handle, never a crash, never an action on the thread

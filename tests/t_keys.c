@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-specific data: values per thread, destructors (value passed,
  * rounds, NULL values skipped, pthread_key_delete), no leaks into later
  * threads or reused keys, running out of keys. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mutexes: every type, protocol and error, robust owner death across
  * threads and processes, PI, priority protection under a real-time
  * policy, process-shared across fork. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Opt-in reuse of ended threads (clonethreads_set_reuse): a pthread that
  * runs on a parked kernel thread looks like a new thread in everything
  * the library can reset -- TLS, keys, signal mask and pending signals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Read-write locks: sharing, exclusion, kinds, errors, stress. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scheduling, affinity, CPU clocks, names, concurrency, yield -- by
  * handle, on our threads and on main.  Names are checked where the
  * system shows them: /proc/self/task/TID/comm. */

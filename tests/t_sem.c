@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Semaphores: counting, errors, timeouts, ping-pong, process-shared, and
  * named ones shared with glibc's own implementation. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* set*id from any thread changes every thread: the library's, main, and
  * a thread glibc started itself (SIGEV_THREAD timer).  Checked in
  * /proc/self/task/TID/status.  Needs root: as another user the tests

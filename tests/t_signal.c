@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signals: pthread_kill and its liveness probe, pthread_sigqueue,
  * pthread_sigmask, and the library's own signals staying its own. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Start-up from anywhere: the library works when its first caller is the
  * earliest code of the process -- a -z initfirst library's constructor
  * (initfirst.c, linked into this program) or an entry of the program's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The statistics report (CLONETHREADS_STATS): a process with known
  * threads gets its counts exactly and each thread's lifetime in the right
  * bucket, in both formats; the JSON report validates against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread-local storage: errno and __thread data in the program, in a
  * linked shared library and in a module dlopen'ed after threads started;
  * a reused thread region starts from the images again; the stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unwinding a thread's stack ends cleanly at the thread's first frame:
  * the clone trampoline's child side has CFI that marks the return address
  * undefined, as glibc's clone does.  Without it an unwinder runs into code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc's *64 entry points, on a CPU whose time_t is 32 bits by default
  * (i386): this program is built with _TIME_BITS=64, so <pthread.h>,
  * <semaphore.h> and <threads.h> send every call that takes a timespec to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A module the tests dlopen after threads have started: its TLS must be
  * initialised from its image in threads that existed before the dlopen
  * and in threads created after it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A module with initial-exec TLS, which the tests dlopen while threads
  * run: ld.so places its block in the static TLS every thread already
  * has, and must initialise it there in every thread (tests/t_tls.c). */

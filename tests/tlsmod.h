@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The TLS probes: the same set of __thread variables defined in the test
  * program, in a shared library linked into it (tlsmod.c) and in a module
  * loaded with dlopen after threads have started (tlsdl.c), with accessor

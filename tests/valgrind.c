@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The race checkers understand the library (src/valgrind.h).  valgrind's
  * helgrind and DRD run programs linked the way this one is (linkage():
  * "direct" or "preload"; the reference run uses the glibc-linked ones

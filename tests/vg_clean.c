@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A correct multi-threaded program for the race checkers (tests/valgrind.c
  * runs it under helgrind and DRD): every shared variable is handed from
  * thread to thread through one of the synchronization functions, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A pthread_create that fails, then one deliberate race, for the race
  * checkers (tests/valgrind.c).  The default attributes carry a CPU set
  * (pthread_setattr_default_np), so a create without attributes copies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One deliberate data race among correctly synchronized accesses, for the
  * race checkers (tests/valgrind.c).  A detached thread increments `racy'
  * and ends; the main thread increments it later with nothing ordering the

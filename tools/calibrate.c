@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clonethreads-run --stats: what a create + join cycle costs on this
  * machine, on a new thread and on a parked one (the library's reuse), for
  * the report's estimate of what CLONETHREADS_REUSE would save.

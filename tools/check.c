@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clonethreads-run --check: would a program run this way get the library's
  * threads here?
  *

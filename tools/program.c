@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PROG before it is run: where it is, and whether preloading can work.
  *
  * LD_PRELOAD is read by the dynamic loader, so it does nothing for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clonethreads-run: run a dynamically linked glibc program on clonethreads'
  * threads, by preloading the installed library.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clonethreads-run: what its files share. */
 #ifndef CT_RUN_H
 #define CT_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A stand-in for the library, for the tests of clonethreads-run --check.
  * It exports the library's clonethreads_* extras but no pthread_create,
  * so a program's threads stay glibc's while the extras answer as if they

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # clonethreads-bench on the workload programs of the build tree, with tiny
 # counts: its outputs (table, CSV, JSON, results directory, picture), its
 # stderr, and its usage errors.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A glibc whose layout does not check out is refused with one line, never
 # run into: here a copy of glibc in which libthread_db's descriptor of
 # struct pthread's tid field is off by 8 bytes, loaded instead of the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # clonethreads-run, from the build tree, preloading the library just built
 # (CT_LIB): the program gets the library's threads, its arguments, exit
 # status and LD_PRELOAD pass through, and programs preloading cannot reach

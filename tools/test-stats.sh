@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # clonethreads-run --stats, from the build tree: the options, and the
 # report's counts against an independent count, strace's: every thread a
 # program creates is one clone system call (the library's threads are made

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shell tests in Check's manner, sourced by tools/*.sh.  `check NAME
 # COMMAND...' counts one check and shows a failing one's output; `finish'
 # prints Check's summary line, "N%: Checks: C, Failures: F, Errors: E",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aarch64.  TLS variant I: the thread pointer (tpidr_el0) points at a
  * 16-byte TCB {dtv, private}; the static TLS blocks follow it, and glibc's
  * struct pthread lies right below it.  The stack-protector canary and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* long ct_clone(fn, stack, flags, arg, ptid, tp, ctid)
  * C:      x0  x1     x2     x3   x4    x5  x6
  * kernel: x8=220(clone) x0=flags x1=stack x2=ptid x3=tls x4=ctid

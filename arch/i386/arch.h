@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* i386.  TLS variant II, as on x86_64: the thread pointer is the base of
  * the segment %gs selects, and points at glibc's struct pthread, whose
  * first words are the tcbhead; the static TLS blocks lie just below it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* long ct_clone(fn, stack, flags, arg, ptid, tp, ctid)
  * C:       all on the stack: 8(%ebp) .. 32(%ebp) below
  * kernel:  eax=120(clone) ebx=flags ecx=stack edx=ptid esi=tls edi=ctid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* long ct_syscall(nr, a, b, c, d, e, f): a system call with up to six
  * arguments, returning -errno on failure.
  * C:      all on the stack: 4(%esp) .. 28(%esp) at entry

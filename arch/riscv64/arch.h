@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* riscv64.  TLS variant I: the thread pointer (tp) points at the static
  * TLS blocks; the TCB {dtv, private} lies right below it, and glibc's
  * struct pthread below that.  The stack-protector canary and the pointer

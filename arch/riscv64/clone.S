@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* long ct_clone(fn, stack, flags, arg, ptid, tp, ctid)
  * C:      a0  a1     a2     a3   a4    a5  a6
  * kernel: a7=220(clone) a0=flags a1=stack a2=ptid a3=tls a4=ctid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* x86_64.  TLS variant II: the thread pointer (%fs base) points at glibc's
  * struct pthread, whose first words are the tcbhead; the static TLS blocks
  * lie just below it.  ../arch_common.h says what each name means and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* long ct_clone(fn, stack, flags, arg, ptid, tls, ctid)
  * C:      rdi   rsi    rdx    rcx  r8    r9   8(%rsp)
  * kernel: rax=56(clone) rdi=flags rsi=stack rdx=ptid r10=ctid r8=tls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The return from a signal handler the library installs itself (the raw
  * rt_sigaction needs SA_RESTORER on x86_64).  These exact bytes, and no
  * unwind info, are what libgcc's unwinder and gdb recognise as a signal

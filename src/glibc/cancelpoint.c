@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where glibc's own cancellation points make their system call.
  *
  * Before 2.41 each of glibc's cancellation points (read, pause, ...) sets

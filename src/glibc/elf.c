@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Symbols of loaded objects, read from their own dynamic symbol tables.
  *
  * Start-up may run inside an allocator that holds its own lock (its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The glibc boundary: everything the library knows of glibc's private
  * state, and the only header that knows it.  glibc's own code (malloc,
  * stdio, errno, locale, the resolver, dlopen, libstdc++) runs inside our

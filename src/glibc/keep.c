@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What glibc keeps of a thread from one thread to the next.
  *
  * glibc keeps an ended thread's stack, and with it the thread's TLS and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Start-up: where glibc keeps what, found in glibc's own descriptors and
  * by probing glibc's own code, each fact checked on the main thread.
  *

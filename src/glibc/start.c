@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The main thread's first frame of ours.  Programs enter main through
  * glibc's __libc_start_main, which this interposes to put an outermost
  * unwind buffer below main, as pthread_create does for its threads:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc's per-thread cache (tcache), in libc's TLS block.
  *
  * glibc empties an ending thread's cache into the arenas

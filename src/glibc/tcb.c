@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A thread's TCB, made as glibc's pthread_create makes one: each write
  * names the glibc behaviour it serves.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc's list of threads that run on stacks of their own.
  *
  * glibc keeps every thread on one of two lists: dl_stack_used (stacks it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program as its users write one: four threads made with
  * pthread_create, built against glibc alone.  It prints the glibc it runs
  * on and how many of its threads the library says are its own

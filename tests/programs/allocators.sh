@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Other mallocs beside the library: jemalloc, tcmalloc and mimalloc, each
 # preloaded with it in either order.  (Their start-up calls pthread_self
 # before they can allocate: the library's start-up must not allocate.)

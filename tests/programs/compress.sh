@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Multi-threaded compressors from Debian (xz -T4, zstd -T4, pigz -p4):
 # each compresses a generated file and decompresses the result, under
 # glibc and with the library preloaded.  The compressed files must be

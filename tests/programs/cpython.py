@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run CPython's own threading tests in this process, after showing which
 library makes this interpreter's threads.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # CPython's own threading tests (Debian's libpython3.11-testsuite), run
 # inside one interpreter (tests/programs/cpython.py) under glibc and with
 # the library preloaded: both must pass every test.  The two runs go side

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // C++20 threads as an ordinary program uses them: std::thread, std::async,
 // std::jthread with stop_token, condition_variable(_any), shared_mutex,
 // thread_local destructors, exceptions thrown inside threads, a thread

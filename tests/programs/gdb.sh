@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gdb on a program stopped with three named workers: `info threads' lists
 # them by name, and `thread apply all bt' shows every thread's stack from
 # its innermost frame down to its first one (for a worker: the clone

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A program to look at in gdb: three named worker threads parked in their
  * start routine when the program reaches all_ready(), where gdb stops it.
  * Worker 0 names itself with prctl(PR_SET_NAME), worker 1 with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by every script of tests/programs and tests/stress; the automake
 # test driver runs them from the top of the build tree.
 # A program runs once per mode and the runs must agree:

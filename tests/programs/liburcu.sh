@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # liburcu's own tests, from Debian's source package (built once by
 # tests/programs/liburcu-build), under glibc and with the library
 # preloaded: the unit tests, the fork test, rcutorture's stress test for

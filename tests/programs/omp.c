@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenMP as libgomp runs it: its worker threads come from pthread_create.
  * Run with OMP_NUM_THREADS=1..16; the printed results do not depend on the
  * team size (integer arithmetic), except the team size line itself. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # OpenMP (libgomp's workers are pthreads) with teams of 1 to 16 threads.
 . "$srcdir/tests/programs/harness.sh"
 for n in $(seq 1 16); do

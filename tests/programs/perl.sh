@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Perl ithreads (Debian's perl): 8 interpreter threads sum ranges into a
 # shared variable under its lock, and pass work through a Thread::Queue.
 # Who made the threads is read from the clone system calls.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # redis-server (Debian's, whose malloc is jemalloc) with the library
 # preloaded: it starts, answers redis-benchmark's sets, gets and list
 # operations from 8 clients, and shuts down.  Its own threads (the three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* set*id in a multi-threaded program: the credentials are per thread in
  * the kernel, and POSIX wants setuid and friends to change the whole
  * process, so the thread library must carry each change to every thread.

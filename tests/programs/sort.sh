@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # GNU sort --parallel=4 (coreutils) on 24 MB of generated lines, numeric
 # and plain keys: the outputs are identical under glibc and the library.
 # Who made the threads is read from the clone system calls.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sqlite from several threads: each writer has its own connection to one
  * WAL database, readers on their own connections check a snapshot
  * invariant while the writers run, then several threads share a single

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # RCU readers registered in threads created and ended in a loop, every
 # liburcu flavour: urcu_loop.c.
 . "$srcdir/tests/programs/harness.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RCU readers in threads that come and go: for each liburcu flavour, a
  * writer keeps replacing a shared object (freed through call_rcu or after
  * synchronize_rcu) while rounds of short-lived reader threads register,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # valgrind memcheck on the programs of this directory, in each mode: no
 # error and no definitely lost block (both make valgrind exit 97).  The
 # programs run with --small: under valgrind threads take turns on one core.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which library made the calling program's threads.  The real programs
  * print its answer, so a preload that silently did not take effect, or a
  * link that fell back to glibc, cannot pass for a result. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bursts: ROUNDS times, THREADS threads alive at once (each mallocs,
  * waits at a barrier with the others, frees), then all joined.  After the last round the process's memory is printed, with
  * /proc/self/smaps summed by kind of mapping, so that a difference

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Bursts: 1,000 rounds of 500 threads alive at once (tests/stress/burst.c),
 # run three times under glibc and three times with the library,
 # interleaved; the median run of each is compared, after the last round's

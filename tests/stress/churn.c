@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread churn: CYCLES threads, one after another, each mallocs, frees
  * and printfs to /dev/null.  joinable: create then join; detached: at
  * most 64 detached threads at a time.  Memory and mappings are taken

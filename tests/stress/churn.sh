@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # 1,000,000 create/join cycles, then 1,000,000 detached threads (at most
 # 64 at a time): memory and mappings after the last thread within a small
 # constant of those after the first 10,000 (tests/stress/churn.c), under

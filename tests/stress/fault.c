@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Exhaustion and fault injection: pthread_create must fail with EAGAIN
  * when the system refuses a thread's resources, leave nothing behind, and
  * work again once the limit is lifted.

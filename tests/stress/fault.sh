@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Exhaustion and fault injection (tests/stress/fault.c): RLIMIT_AS,
 # RLIMIT_NPROC as a user that is not root, and a seccomp filter failing
 # the Nth clone or mmap.  pthread_create returns EAGAIN, nothing leaks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork while threads are created and end (the unit test's t_fork.c
  * test_fork_while_churning, at scale): one thread creates detached
  * threads (at most 16 at a time), another creates and joins, all of them

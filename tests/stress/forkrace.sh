@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fork while threads are created and end (tests/stress/forkrace.c):
 # 10,000 forks, each child creating and joining a thread, under glibc,
 # with the library, and with the library's thread reuse on; no child may

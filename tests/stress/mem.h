@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What a stress program measures about its own process. */
 #ifndef TST_STRESS_MEM_H
 #define TST_STRESS_MEM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Usable stack: for each stack size S, a thread created with S writes
  * downwards from its start routine's frame until it faults in the guard
  * page (caught on an alternate signal stack), and prints how many bytes

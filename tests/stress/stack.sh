@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Usable stack: a thread created with stack size S can use at least as
 # many bytes of it under the library as under glibc (tests/stress/stack.c).
 . "$srcdir/tests/programs/harness.sh"

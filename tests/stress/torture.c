@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Torture: WORKERS threads, for SECONDS, pick random actions: create a
  * child (joinable or detached), join one, detach one, yield.  Children
  * work on shared state under a mutex, a read-write lock and a condition

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Torture (tests/stress/torture.c): threads randomly creating, joining and
 # detaching children that use mutexes, condvars and rwlocks, for
 # STRESS_TORTURE_SECONDS (default 20) under each of glibc and the library.
