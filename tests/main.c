@@ -35,13 +35,15 @@ static bool thread_abi(const char *name)
 
 /* The libraries of the implementations: the library, and glibc's, which
  * has its thread functions in libc.so.6 or, before 2.34, many in
- * libpthread.so.0.  Their own imports are their business. */
+ * libpthread.so.0, which its librt.so.1 then calls by private names
+ * (__pthread_barrier_init).  Their own imports are their business. */
 static bool implementation(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	return !strncmp(base, "libclonethreads.", 16) ||
 	       !strncmp(base, "libc.so", 7) || !strncmp(base, "libpthread.so", 13) ||
+	       !strncmp(base, "librt.so", 8) ||
 	       !strncmp(base, "ld-linux", 8) ||
 	       !strncmp(base, "linux-vdso", 10) || !strncmp(base, "linux-gate", 10);
 }
