@@ -25,7 +25,7 @@
  *
  * An exited thread's region goes back to the cache; idle regions beyond
  * CT_CACHE_MAX bytes (glibc's stack cache size) are unmapped, oldest
- * first, after glibc.c has kept their libc TLS block.  A cached region is
+ * first, after glibc/keep.c has kept their libc TLS block.  A cached region is
  * handed out again, or unmapped, only after the kernel has cleared its
  * tid word, i.e. after the last instruction of its old thread.
  *

@@ -18,7 +18,7 @@
  *   4. is available once it is both ready (3 done) and reaped (joined,
  *      or detached); until then no creator touches it.
  * A creator that takes it resets the descriptor, TCB and TLS as for a
- * fresh thread (glibc.c), with the creator's signal mask; the woken thread
+ * fresh thread (glibc/tcb.c), with the creator's signal mask; the woken thread
  * drains thread-directed signals sent to its tid while it was parked
  * (POSIX: a new thread has none pending) and installs the mask.
  *

@@ -7,7 +7,7 @@
  * exceptions: reached by longjmp), and the old-style ones chained at
  * `cleanup', which glibc's own code uses to release its locks.  The
  * innermost buffer is the target; the thread's outermost one is set by
- * its first frame (create.c, or main's in glibc.c), where the thread then
+ * its first frame (create.c, or main's in glibc/start.c), where the thread then
  * ends.
  *
  * glibc's cancellation points unwind the same chains with glibc's own

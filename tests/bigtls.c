@@ -7,8 +7,8 @@
  * stack, and refuses with EINVAL a stack that cannot hold them and 2 KiB
  * more (nptl/allocatestack.c).  The library puts them beside the stack
  * (src/region.c), so such a thread is made, and gets the whole stack it
- * asked for.  Each implementation's own answer is checked (README, "Where
- * it answers differently from glibc"). */
+ * asked for.  Each implementation's own answer is checked (doc/compat.md,
+ * "Where it answers differently from glibc"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>

@@ -119,7 +119,7 @@ static void *changer(void *arg)
 /* In a child process: three of our threads, a glibc timer thread (and
  * its helper), main; a fourth thread drops every privilege.  glibc before
  * 2.34 reads the timer helper's tid through its pthread_t, which is no
- * address under the library: no timer there (a known gap, README). */
+ * address under the library: no timer there (a known gap, doc/compat.md). */
 static int drop_all(void *arg)
 {
 	int timer_threads = tst_test_glibc() || !tst_glibc_release_before(2, 34) ? 2 : 0;

@@ -6,7 +6,7 @@
 # joins, on what is the same from run to run:
 #  - malloc's heap in use (mallinfo2): the library may hold glibc's plus
 #    64 kB and 256 bytes per thread of the burst (the libc TLS block it
-#    keeps of each region it unmapped, README "Real programs and stress").
+#    keeps of each region it unmapped, doc/compat.md "Real programs and stress").
 #    An ended thread's malloc cache left full would count here: it makes
 #    the heap twice glibc's.
 #  - anonymous resident memory outside malloc's heap (heap, stacks and
