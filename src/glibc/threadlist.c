@@ -19,10 +19,11 @@
  * back (ct_glibc_forked).
  *
  * Where the list and the lock are: since glibc 2.34 in ld.so's
- * _rtld_global, the lists at libthread_db's offsets and the lock 48 bytes
- * after the user list, past the stack cache's list, its size and the
- * in-flight stack (the layout is checked: the main thread is on the list,
- * the cache's head is a list, the lock is free); before, in libpthread,
+ * _rtld_global, the lists at libthread_db's offsets and the lock after
+ * the user list, past the stack cache's list, its size and the in-flight
+ * stack (48 bytes on, 24 on i386; the layout is checked: the main thread
+ * is on the list, the cache's head is a list, the lock is free); before,
+ * in libpthread,
  * by the names libthread_db looks them up by. */
 #include "glibc.h"
 #include "valgrind.h"
@@ -58,8 +59,14 @@ void ct_glibc_find_threadlist(void)
 	if (rtld && used_d && user_d) {
 		struct list *used = (struct list *)(rtld + used_d[2]);
 		user = (struct list *)(rtld + user_d[2]);
-		lock = (ct_lock_t *)((char *)user + 48);
-		if (used + 1 != user || !is_list(used) || !is_list(user + 1))
+		/* the stack cache: a list, empty, so its size 0; no stack in
+		 * flight; then the lock */
+		struct list *cache = user + 1;
+		size_t *cache_size = (size_t *)(cache + 1);
+		uintptr_t *in_flight = (uintptr_t *)(cache_size + 1);
+		lock = (ct_lock_t *)(in_flight + 1);
+		if (used + 1 != user || !is_list(used) || !is_list(cache) ||
+		    cache->next != cache || *cache_size || *in_flight)
 			ct_glibc_refuse("glibc's thread lists not where expected");
 	} else {
 		user = ct_glibc_sym("__stack_user");
