@@ -118,7 +118,7 @@ static struct {
  * wrote). */
 static ct_tcb_free int cpu_at(const void *tp)
 {
-	if (!ct_glibc.rseq_len)
+	if (!ct_glibc.rseq_register)
 		return CPU_UNKNOWN;
 	const _Atomic uint32_t *id = (const _Atomic uint32_t *)
 		((const char *)tp + ct_glibc.rseq_off +

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,22 +466,54 @@ static void *cpu_thread(void *arg)
 	return NULL;
 }
 
-START_TEST(test_sched_getcpu)
+/* Pinned to each CPU the process may use in turn: true if every answer
+ * was right, else false with p the CPU that was wrong. */
+static bool every_cpu_right(struct cpu_probe *p)
 {
 	cpu_set_t allowed;
-	ck_assert_int_eq(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+	if (sched_getaffinity(0, sizeof allowed, &allowed))
+		return false;
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &allowed))
 			continue;
-		struct cpu_probe p = { .cpu = cpu };
-		tst_join(tst_start(NULL, cpu_thread, &p));
-		ck_assert_msg(p.bad == 0, "pinned to CPU %d: %d wrong answers (last %d)",
-			      cpu, p.bad, p.sample);
+		*p = (struct cpu_probe){ .cpu = cpu };
+		pthread_t th;	/* no Check asserts: a scenario calls this */
+		if (pthread_create(&th, NULL, cpu_thread, p) || pthread_join(th, NULL))
+			return false;
+		if (p->bad)
+			return false;
 	}
-	struct cpu_probe p = { .cpu = -1 };
+	return true;
+}
+
+/* With glibc's rseq turned off (its tunable, glibc 2.35 and later; a
+ * kernel or an emulator without rseq does the same): sched_getcpu then
+ * finds the area's CPU marked unknown in every thread, and asks the
+ * kernel. */
+static int getcpu_no_rseq_scenario(void)
+{
+	struct cpu_probe p;
+	if (every_cpu_right(&p))
+		return 0;
+	fprintf(stderr, "pinned to CPU %d: %d wrong answers (last %d)\n",
+		p.cpu, p.bad, p.sample);
+	return 1;
+}
+TST_SCENARIO("getcpu-no-rseq", getcpu_no_rseq_scenario);
+
+START_TEST(test_sched_getcpu)
+{
+	struct cpu_probe p;
+	ck_assert_msg(every_cpu_right(&p), "pinned to CPU %d: %d wrong answers (last %d)",
+		      p.cpu, p.bad, p.sample);
+	p = (struct cpu_probe){ .cpu = -1 };
 	tst_join(tst_start(NULL, cpu_thread, &p));
+	cpu_set_t allowed;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof allowed, &allowed), 0);
 	ck_assert_int_ge(p.sample, 0);
 	ck_assert(CPU_ISSET(p.sample, &allowed));
+	const char *const no_rseq[] = { "GLIBC_TUNABLES=glibc.pthread.rseq=0", NULL };
+	ck_assert_int_eq(tst_rerun("getcpu-no-rseq", no_rseq), 0);
 }
 END_TEST
 

@@ -39,10 +39,12 @@ struct ct_glibc {
 	/* What a new thread's block starts with: this image, then zeros. */
 	const char *libc_tls_image;
 	size_t libc_tls_image_size;
-	/* The thread's rseq area, tp + rseq_off, registered with rseq_len
-	 * bytes; rseq_len 0 where glibc registers none. */
+	/* The thread's rseq area, tp + rseq_off, rseq_len bytes of it ours
+	 * to set up (0 before glibc had one); registered with the kernel
+	 * only where glibc registered main's (rseq_register). */
 	ptrdiff_t rseq_off;
 	unsigned rseq_len;
+	bool rseq_register;
 	/* glibc's per-thread pointer to the resolver state, in libc's block */
 	ptrdiff_t resp_off;
 	/* glibc's single-threaded flag, which skips locking where set. */

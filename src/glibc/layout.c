@@ -308,19 +308,22 @@ static void find_libc_block(void)
 	ct_glibc.resp_off = resp->st_value;
 }
 
-/* glibc registers an rseq area for every thread since 2.35: at
- * __rseq_offset from the thread pointer (inside struct pthread until
- * 2.40, in the static TLS since), __rseq_size bytes of it used, and no
- * fewer than 32 registered.  __rseq_size is 0 where glibc registered
- * none (a kernel without rseq, or turned off by a tunable). */
+/* glibc has an rseq area in every thread since 2.35: at __rseq_offset
+ * from the thread pointer (inside struct pthread until 2.40, in the
+ * static TLS since), __rseq_size bytes of it used, and no fewer than 32
+ * registered.  __rseq_size is 0 where glibc registered none (a kernel or
+ * an emulator without rseq, or turned off by a tunable): the area is
+ * there still, and sched_getcpu reads its cpu_id, which glibc then sets
+ * to RSEQ_CPU_ID_REGISTRATION_FAILED in every thread. */
 static void find_rseq(void)
 {
 	const ptrdiff_t *off = ct_glibc_sym("__rseq_offset");
 	const unsigned *size = ct_glibc_sym("__rseq_size");
-	if (!off || !size || !*size || !CT_ARCH_RSEQ_SIG)
+	if (!off || !size)
 		return;
 	ct_glibc.rseq_off = *off;
 	ct_glibc.rseq_len = *size < 32 ? 32 : *size;
+	ct_glibc.rseq_register = *size && CT_ARCH_RSEQ_SIG;
 	if (!in_block(ct_glibc.rseq_off, ct_glibc.rseq_len))
 		ct_glibc_refuse("the rseq area lies outside the thread's TLS");
 }

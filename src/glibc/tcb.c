@@ -166,10 +166,12 @@ int ct_glibc_setup_tcb(struct ct_thread *t, bool live)
 		memcpy(tp + ct_glibc.rseq_off, rseq, ct_glibc.rseq_len);
 	} else if (ct_glibc.rseq_len) {
 		/* sched_getcpu reads rseq's cpu_id unchecked: -1
-		 * (uninitialised) until the thread registers. */
+		 * (uninitialised) until the thread registers, -2 (failed)
+		 * where none registers, and it asks the kernel. */
 		memset(tp + ct_glibc.rseq_off, 0, ct_glibc.rseq_len);
 		((struct rseq *)(tp + ct_glibc.rseq_off))->cpu_id =
-			RSEQ_CPU_ID_UNINITIALIZED;
+			ct_glibc.rseq_register ? RSEQ_CPU_ID_UNINITIALIZED :
+						 RSEQ_CPU_ID_REGISTRATION_FAILED;
 	}
 	return 0;
 }
@@ -203,7 +205,7 @@ void ct_glibc_thread_start(struct ct_thread *t)
 	char *tp = t->tp;
 	/* Once per kernel thread: a parked one taken again has its area
 	 * registered still.  sched_getcpu then reads the CPU from it. */
-	if (ct_glibc.rseq_len && !t->kt.rseq_registered) {
+	if (ct_glibc.rseq_register && !t->kt.rseq_registered) {
 		t->kt.rseq_registered = true;
 		if (syscall(SYS_rseq, tp + ct_glibc.rseq_off, ct_glibc.rseq_len,
 			    0, CT_ARCH_RSEQ_SIG) != 0)
