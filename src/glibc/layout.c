@@ -319,11 +319,11 @@ static void find_rseq(void)
 {
 	const ptrdiff_t *off = ct_glibc_sym("__rseq_offset");
 	const unsigned *size = ct_glibc_sym("__rseq_size");
-	if (!off || !size)
-		return;
+	if (!off || !size || !CT_ARCH_RSEQ_SIG)
+		return;	/* none where glibc has no signature (arch.h) */
 	ct_glibc.rseq_off = *off;
 	ct_glibc.rseq_len = *size < 32 ? 32 : *size;
-	ct_glibc.rseq_register = *size && CT_ARCH_RSEQ_SIG;
+	ct_glibc.rseq_register = *size != 0;
 	if (!in_block(ct_glibc.rseq_off, ct_glibc.rseq_len))
 		ct_glibc_refuse("the rseq area lies outside the thread's TLS");
 }
