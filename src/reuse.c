@@ -113,12 +113,13 @@ static struct {
 
 /* The CPU the thread with this thread pointer last ran on, as the kernel
  * writes it into its rseq area at every return to user space on a new
- * CPU; CPU_UNKNOWN without one.  Only a hint: a parked thread's area may
+ * CPU; CPU_UNKNOWN without one, or where none is registered (its cpu_id
+ * is then marked failed, tcb.c).  Only a hint: a parked thread's area may
  * be in the middle of being renewed (glibc/ keeps what the kernel
  * wrote). */
 static ct_tcb_free int cpu_at(const void *tp)
 {
-	if (!ct_glibc.rseq_register)
+	if (!ct_glibc.rseq_len)
 		return CPU_UNKNOWN;
 	const _Atomic uint32_t *id = (const _Atomic uint32_t *)
 		((const char *)tp + ct_glibc.rseq_off +

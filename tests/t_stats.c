@@ -84,12 +84,12 @@ static int start_known(pthread_t *th, const pthread_attr_t *attr, struct known *
  * each joined before the next; 4 alive together (the peak), two sleeping
  * 2 ms with the default stack and two 20 ms with a 256 KiB stack (above
  * every CPU's PTHREAD_STACK_MIN), joined; 1 created detached sleeping
- * 150 ms; 1 detached by pthread_detach, returning at
- * once.  Writes the lifetime buckets it expects, from each routine's own
- * measure (the library's is a little longer: from just before the routine
- * to just after), to the file "expected"; exit status 3 when a measure
- * falls within 10% below a bucket's limit, where the library's may cross
- * it (the caller runs it again). */
+ * 150 ms; 1 detached by pthread_detach, returning at once.  Writes the
+ * lifetime buckets it expects, from each routine's own measure (the
+ * library's is a little longer: from just before the routine to just
+ * after), to the file "expected"; exit status 3 when a measure falls
+ * within 10% below a bucket's limit, where the library's may cross it
+ * (the caller runs it again). */
 static int stats_known_scenario(void)
 {
 	struct known k[9] = { 0 };

@@ -15,8 +15,8 @@
 #    pool of pages of its own where it keeps, of each region it unmapped,
 #    glibc's per-thread state for the next thread (src/glibc/keep.c:
 #    libc's TLS block and the tail of struct pthread, 808 bytes on glibc
-#    2.36, five to a page).  Regions or stacks left mapped would count here, in
-#    every run: at least 8 kB a thread.
+#    2.36, five to a page).  Regions or stacks left mapped would count
+#    here, in every run: at least 8 kB a thread.
 # The heap's own size is shown, not compared: with malloc's 16 arenas it
 # depends on where each arena's top ends up cut, which moves with the
 # threads' interleaving, and it has spread from 6.2 to 10.9 MB between runs
