@@ -282,26 +282,36 @@ START_TEST(bounded)
 }
 END_TEST
 
-static void *meets_other(void *gate)
+struct other {
+	atomic_int *gate, tid;
+};
+
+static void *meets_other(void *arg)
 {
-	tst_gate_pass(gate, 2);
+	struct other *o = arg;
+	atomic_store(&o->tid, tst_gettid());
+	tst_gate_pass(o->gate, 2);
 	return NULL;
 }
 
 /* The pool full of threads of one stack size, a thread of another size
  * that ends takes the place of one of them: the program may have stopped
  * creating the first kind, whose threads would hold the pool for their
- * whole idle time. */
+ * whole idle time.  (Only a thread already parked gives its place: one
+ * still putting things back after its join counts as parked and stays.) */
 START_TEST(other_size_makes_room)
 {
 	int old = fresh_pool(2);
 	atomic_int gate = 0;
+	struct other o[2] = { { &gate, 0 }, { &gate, 0 } };
 	pthread_t th[2];
 	for (int i = 0; i < 2; i++)
-		th[i] = tst_start(NULL, meets_other, &gate);
+		th[i] = tst_start(NULL, meets_other, &o[i]);
 	for (int i = 0; i < 2; i++)
 		tst_join(th[i]);
-	ck_assert_int_eq(tst_tasks_settle(3), 3);	/* main and two parked */
+	for (int i = 0; i < 2; i++)	/* parked, asleep: available */
+		ck_assert(tst_wait_blocked(atomic_load(&o[i].tid)));
+	ck_assert_int_eq(tst_count_tasks(), 3);	/* main and two parked */
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, 128 << 10);
