@@ -51,13 +51,18 @@ static void *nothing(void *arg)
  * and joins (a few each, under either library): some create + join
  * cycles first, so that both measurements see a settled cache, not
  * however many threads happened to end last. */
-static void settle(void)
+static int settle(void)
 {
 	for (int i = 0; i < 2 * MAX_DETACHED; i++) {
 		pthread_t t;
-		if (pthread_create(&t, NULL, nothing, NULL) == 0)
-			pthread_join(t, NULL);
+		int e = pthread_create(&t, NULL, nothing, NULL);
+		if (e) {
+			printf("pthread_create failed settling: %s\n", strerror(e));
+			return 1;
+		}
+		pthread_join(t, NULL);
 	}
+	return 0;
 }
 
 static void *detached_body(void *arg)
@@ -98,7 +103,8 @@ int main(int argc, char **argv)
 			pthread_join(t, NULL);
 		if (i + 1 == WARM || i + 1 == cycles) {
 			mem_wait_threads(1);
-			settle();
+			if (settle())
+				return 1;
 			struct mem m = mem_now();
 			if (i + 1 == WARM)
 				warm = m;
